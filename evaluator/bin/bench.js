@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Plain JavaScript so that an old Node gets a clear message instead of a syntax error.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `bench needs Node >= 22.18 (this is ${process.versions.node}).\n` +
+      "hint: run it through npm from the repository (npx bench …, npm start), which uses the pinned Node 26\n",
+  );
+  process.exit(2);
+}
+const { main } = await import("../src/cli/main.ts");
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,19 @@
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeTinyLlamaGguf } from "../src/gguf/tiny-llama.ts";
+
+const defaultOut = fileURLToPath(
+  new URL("../../models/bench/tiny-random-llama.gguf", import.meta.url),
+);
+const outPath = resolve(process.argv[2] ?? defaultOut);
+
+const bytes = makeTinyLlamaGguf();
+await mkdir(dirname(outPath), { recursive: true });
+await writeFile(outPath, bytes);
+
+const sha256 = createHash("sha256").update(bytes).digest("hex");
+console.log(`path   ${outPath}`);
+console.log(`size   ${bytes.length} bytes`);
+console.log(`sha256 ${sha256}`);

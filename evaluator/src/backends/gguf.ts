@@ -1,0 +1,297 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  getLlama,
+  type Llama,
+  LlamaCompletion,
+  type LlamaContext,
+  type LlamaContextSequence,
+  LlamaLogLevel,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { BenchError } from "../errors.ts";
+import type {
+  Backend,
+  ContinuationScore,
+  EngineStats,
+  GenerateRequest,
+  GenerateResult,
+  LoadedModel,
+  LoadOptions,
+  LoglikelihoodRequest,
+} from "./types.ts";
+
+function packageVersions(): Record<string, string> {
+  // The package exports no package.json; its entry point sits in dist/.
+  const root = join(dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..");
+  const read = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8"));
+  return {
+    "node-llama-cpp": read("package.json").version,
+    "llama.cpp": read("llama/binariesGithubRelease.json").release,
+  };
+}
+
+type NextOutput = { logits?: Map<Token, number>; totalLogitWeight?: number };
+
+/** ln p(token) from a filtered logits map that includes the max logit, and the total logit weight. */
+function logProb(next: NextOutput | undefined, token: Token): { logprob: number; greedy: boolean } {
+  const logit = next?.logits?.get(token);
+  if (next?.logits === undefined || logit === undefined || next.totalLogitWeight === undefined) {
+    throw new BenchError("E_BACKEND", `gguf: the engine returned no logit for token ${token}`);
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of next.logits.values()) if (value > max) max = value;
+  return { logprob: logit - max - Math.log(next.totalLogitWeight), greedy: logit >= max };
+}
+
+const scoring = (targets: readonly Token[]) =>
+  ({
+    generateNext: {
+      logits: { filter: { tokens: targets, includeMax: true } },
+      totalLogitWeight: true,
+    },
+  }) as const;
+
+class GgufModel implements LoadedModel {
+  readonly info: LoadedModel["info"];
+  readonly #llama: Llama;
+  readonly #model: LlamaModel;
+  readonly #context: LlamaContext;
+  readonly #sequence: LlamaContextSequence;
+  readonly #addBos: boolean;
+  #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
+
+  constructor(
+    llama: Llama,
+    model: LlamaModel,
+    context: LlamaContext,
+    info: LoadedModel["info"],
+    addBos: boolean,
+  ) {
+    this.#llama = llama;
+    this.#model = model;
+    this.#context = context;
+    this.#sequence = context.getSequence();
+    this.info = info;
+    this.#addBos = addBos;
+  }
+
+  stats(): EngineStats {
+    return { ...this.#stats };
+  }
+
+  async #timed<T>(tokens: number, work: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.#stats.engineSeconds += (performance.now() - start) / 1000;
+      this.#stats.tokensEvaluated += tokens;
+    }
+  }
+
+  #encode(text: string): Token[] {
+    const tokens = this.#model.tokenize(text, false);
+    const bos = this.#model.tokens.bos;
+    return this.#addBos && bos !== null ? [bos, ...tokens] : tokens;
+  }
+
+  /**
+   * lm-evaluation-harness's `_encode_pair`: trailing whitespace of the context moves to the
+   * continuation; context and continuation are tokenised together and split after the context's
+   * own tokens, so every choice of an item shares exactly the same context tokens.
+   */
+  #split(context: string, continuations: readonly string[]) {
+    const spaces = context.length - context.trimEnd().length;
+    const head = context.slice(0, context.length - spaces);
+    const tail = context.slice(context.length - spaces);
+    let contextTokens = this.#encode(head);
+    if (contextTokens.length === 0) {
+      const prefix = this.#model.tokens.bos ?? this.#model.tokens.eos;
+      if (prefix === null)
+        throw new BenchError(
+          "E_BACKEND",
+          "gguf: empty context and the model has no BOS or EOS token",
+        );
+      contextTokens = [prefix];
+    }
+    const choices = continuations.map((continuation) => {
+      const whole = this.#encode(head + tail + continuation);
+      return head === "" ? whole.slice(this.#addBos ? 1 : 0) : whole.slice(contextTokens.length);
+    });
+    return { contextTokens, choices };
+  }
+
+  async loglikelihood(
+    request: LoglikelihoodRequest,
+    signal?: AbortSignal,
+  ): Promise<ContinuationScore[]> {
+    const { contextTokens, choices } = this.#split(request.context, request.continuations);
+    for (const [i, tokens] of choices.entries()) {
+      if (tokens.length === 0) {
+        throw new BenchError(
+          "E_EMPTY_CONTINUATION",
+          `choice ${i} (${JSON.stringify(request.continuations[i])}) adds no tokens after the context`,
+        );
+      }
+    }
+    const longest = Math.max(...choices.map((c) => c.length));
+    if (contextTokens.length + longest > this.info.contextSize) {
+      throw new BenchError(
+        "E_CONTEXT_OVERFLOW",
+        `item needs ${contextTokens.length + longest} tokens but the context holds ${this.info.contextSize}`,
+        { hint: "raise backend.contextSize in the model manifest" },
+      );
+    }
+    signal?.throwIfAborted();
+    const sequence = this.#sequence;
+    const n = contextTokens.length;
+    // Keep whatever prefix the previous item left; the last context token is always evaluated
+    // again because its logits score every choice's first token.
+    await this.#timed(0, () => sequence.adaptStateToTokens(contextTokens.slice(0, -1), false));
+    const pending = contextTokens.slice(sequence.nextTokenIndex);
+    const firstTargets = [...new Set(choices.map((c) => c[0] as Token))];
+    const contextOut = await this.#timed(pending.length, () =>
+      sequence.controlledEvaluate(
+        pending.map((token, i) =>
+          i === pending.length - 1 ? [token, scoring(firstTargets)] : token,
+        ),
+      ),
+    );
+    const last = contextOut[pending.length - 1]?.next;
+    const scores: ContinuationScore[] = [];
+    for (const tokens of choices) {
+      signal?.throwIfAborted();
+      let { logprob: sum, greedy } = logProb(last, tokens[0] as Token);
+      if (tokens.length > 1) {
+        const inputs = tokens.slice(0, -1);
+        const out = await this.#timed(inputs.length, () =>
+          sequence.controlledEvaluate(
+            inputs.map((token, i) => [token, scoring([tokens[i + 1] as Token])]),
+          ),
+        );
+        for (let i = 0; i < inputs.length; i++) {
+          const step = logProb(out[i]?.next, tokens[i + 1] as Token);
+          sum += step.logprob;
+          greedy &&= step.greedy;
+        }
+        await this.#timed(0, () =>
+          sequence.eraseContextTokenRanges([{ start: n, end: sequence.nextTokenIndex }]),
+        );
+      }
+      scores.push({ loglikelihood: sum, tokens: tokens.length, greedy });
+    }
+    return scores;
+  }
+
+  async generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
+    await this.#sequence.clearHistory();
+    const completion = new LlamaCompletion({ contextSequence: this.#sequence });
+    const start = performance.now();
+    let firstTokenAt: number | null = null;
+    let generated = 0;
+    const prompt = this.#encode(request.prompt);
+    const response = await this.#timed(prompt.length, () =>
+      completion.generateCompletionWithMeta(prompt, {
+        maxTokens: request.maxTokens,
+        temperature: 0,
+        ...(request.stop?.length ? { customStopTriggers: [...request.stop] } : {}),
+        ...(signal ? { signal } : {}),
+        onToken: (tokens) => {
+          firstTokenAt ??= performance.now();
+          generated += tokens.length;
+        },
+      }),
+    );
+    this.#stats.tokensEvaluated += generated;
+    const reason = response.metadata.stopReason;
+    return {
+      text: response.response,
+      tokens: generated,
+      timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - start,
+      totalMs: performance.now() - start,
+      finishReason: reason === "maxTokens" ? "length" : reason === "eogToken" ? "eos" : "stop",
+    };
+  }
+
+  async peakVramBytes(): Promise<number | undefined> {
+    if (!this.info.gpu.used) return undefined;
+    return (await this.#llama.getVramState()).used;
+  }
+
+  async dispose(): Promise<void> {
+    await this.#context.dispose();
+    await this.#model.dispose();
+    await this.#llama.dispose();
+  }
+}
+
+/** GGUF models through node-llama-cpp's prebuilt llama.cpp binaries (never built from source here). */
+export const ggufBackend: Backend = {
+  id: "gguf",
+  contractVersion: 1,
+  capabilities: ["loglikelihood", "generate"],
+  async load(options: LoadOptions): Promise<LoadedModel> {
+    let llama: Llama;
+    try {
+      llama = await getLlama({
+        gpu: options.gpu,
+        build: "never",
+        maxThreads: options.threads,
+        logLevel: LlamaLogLevel.error,
+      });
+    } catch (cause) {
+      throw new BenchError(
+        "E_BACKEND_LOAD",
+        `gguf: no prebuilt llama.cpp binary for gpu=${String(options.gpu)}`,
+        {
+          hint: "run with --gpu false for the CPU build, or install the @node-llama-cpp package for your GPU",
+          cause,
+        },
+      );
+    }
+    try {
+      const model = await llama.loadModel({
+        modelPath: options.weightsPath,
+        gpuLayers: options.gpu === false ? 0 : "auto",
+      });
+      const context = await model.createContext({
+        contextSize: Math.min(options.contextSize, model.trainContextSize),
+        threads: options.threads,
+        sequences: 1,
+      });
+      const gpuUsed = llama.gpu !== false;
+      const info: LoadedModel["info"] = {
+        versions: packageVersions(),
+        gpu: gpuUsed
+          ? { used: true, devices: await llama.getGpuDeviceNames() }
+          : {
+              used: false,
+              reason: options.gpu === false ? "disabled by --gpu false" : "no supported GPU found",
+            },
+        contextSize: context.contextSize,
+        threads: options.threads,
+      };
+      return new GgufModel(
+        llama,
+        model,
+        context,
+        info,
+        options.addBos ?? model.tokens.shouldPrependBosToken,
+      );
+    } catch (cause) {
+      await llama.dispose();
+      if (cause instanceof BenchError) throw cause;
+      throw new BenchError(
+        "E_BACKEND_LOAD",
+        `gguf: could not load ${options.weightsPath}: ${(cause as Error).message}`,
+        {
+          hint: "check that the file is a GGUF model that this llama.cpp release supports",
+          cause,
+        },
+      );
+    }
+  },
+};

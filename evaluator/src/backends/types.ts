@@ -1,0 +1,77 @@
+/**
+ * The backend contract, version 1. A backend declares what it can do; a task asks for a
+ * capability and gets a clear error when the backend lacks it.
+ */
+export type Capability = "loglikelihood" | "generate";
+
+export interface LoadOptions {
+  /** Verified local path of the weights. */
+  weightsPath: string;
+  threads: number;
+  contextSize: number;
+  /** false: CPU only; "auto": the best GPU the prebuilt binaries support; or a named one. */
+  gpu: false | "auto" | "cuda" | "vulkan" | "metal";
+  /** Override the tokenizer's own add-BOS flag. */
+  addBos?: boolean;
+}
+
+/** Choices that share one context: the backend may evaluate the context once. */
+export interface LoglikelihoodRequest {
+  context: string;
+  continuations: readonly string[];
+}
+
+export interface ContinuationScore {
+  /** Sum of natural-log probabilities of the continuation's tokens. */
+  loglikelihood: number;
+  /** Number of continuation tokens scored. */
+  tokens: number;
+  /** Whether every continuation token was the argmax (lm-evaluation-harness's is_greedy). */
+  greedy: boolean;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  maxTokens: number;
+  stop?: readonly string[];
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  timeToFirstTokenMs: number | null;
+  totalMs: number;
+  finishReason: "stop" | "length" | "eos";
+}
+
+export interface EngineStats {
+  /** Seconds spent inside the engine's evaluate calls. */
+  engineSeconds: number;
+  /** Tokens the engine evaluated (prompt and generated). */
+  tokensEvaluated: number;
+}
+
+export interface BackendInfo {
+  /** Package and engine versions, e.g. node-llama-cpp and llama.cpp release. */
+  versions: Record<string, string>;
+  gpu: { used: boolean; devices?: string[]; reason?: string };
+  contextSize: number;
+  threads: number;
+}
+
+export interface LoadedModel {
+  readonly info: BackendInfo;
+  loglikelihood?(request: LoglikelihoodRequest, signal?: AbortSignal): Promise<ContinuationScore[]>;
+  generate?(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
+  stats(): EngineStats;
+  /** Peak accelerator memory in bytes, when the engine can tell. */
+  peakVramBytes?(): Promise<number | undefined>;
+  dispose(): Promise<void>;
+}
+
+export interface Backend {
+  readonly id: string;
+  readonly contractVersion: 1;
+  readonly capabilities: readonly Capability[];
+  load(options: LoadOptions, signal?: AbortSignal): Promise<LoadedModel>;
+}

@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { displayPath, loadManifest, loadSuite } from "../../config/load.ts";
+import { BenchError, isBenchError } from "../../errors.ts";
+import { parse } from "../args.ts";
+
+export const validateHelp = `bench validate [paths…]
+
+Checks model manifests (*.yaml under models/) and suites (suite.yaml) against schemas/
+and the registries, and lists every problem as file: json-path: problem (expected …).
+Paths may be files or folders; the default is models/ and suites/.
+
+Options:
+  --json       print {file, kind, ok, problems[]} per file as JSON
+  -h, --help   show this help`;
+
+function collect(path: string, out: string[]): void {
+  if (!existsSync(path)) throw new BenchError("E_NOT_FOUND", `${path}: no such file or folder`);
+  if (statSync(path).isDirectory()) {
+    for (const entry of readdirSync(path).sort()) {
+      if (entry.startsWith(".") || entry === "node_modules") continue;
+      const full = join(path, entry);
+      if (statSync(full).isDirectory() || /\.ya?ml$/.test(entry)) collect(full, out);
+    }
+  } else out.push(path);
+}
+
+export async function validateCommand(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream },
+): Promise<number> {
+  const { values, positionals } = parse("validate", argv, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout.write(`${validateHelp}\n`);
+    return 0;
+  }
+  const roots =
+    positionals.length > 0 ? positionals : ["models", "suites"].filter((p) => existsSync(p));
+  const files: string[] = [];
+  for (const root of roots) collect(resolve(root), files);
+  const reports = files.map((file) => {
+    const kind = basename(file) === "suite.yaml" ? "suite" : "model";
+    try {
+      if (kind === "suite") loadSuite(file);
+      else loadManifest(file);
+      return { file: displayPath(file), kind, ok: true, problems: [] as string[] };
+    } catch (error) {
+      if (!isBenchError(error)) throw error;
+      return { file: displayPath(file), kind, ok: false, problems: error.message.split("\n") };
+    }
+  });
+  if (values.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  else {
+    for (const report of reports) {
+      if (report.ok) io.stdout.write(`ok       ${report.file} (${report.kind})\n`);
+      else for (const problem of report.problems) io.stdout.write(`invalid  ${problem}\n`);
+    }
+    const bad = reports.filter((r) => !r.ok).length;
+    io.stdout.write(`${reports.length - bad} valid, ${bad} invalid\n`);
+  }
+  return reports.every((r) => r.ok) ? 0 : 1;
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { BenchError } from "../errors.ts";
+import type { ModelManifest } from "../generated/model.ts";
+import type { ResultDocument } from "../generated/result.ts";
+import type { SuiteDefinition } from "../generated/suite.ts";
+import type { TrustList } from "../generated/trust.ts";
+import { closest } from "../pure/did-you-mean.ts";
+import { schemasDir } from "../paths.ts";
+
+export interface SchemaTypes {
+  model: ModelManifest;
+  suite: SuiteDefinition;
+  result: ResultDocument;
+  trust: TrustList;
+}
+export type SchemaName = keyof SchemaTypes;
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+let compiled: { [K in SchemaName]: ValidateFunction } | undefined;
+
+function validators() {
+  if (compiled) return compiled;
+  // strictRequired is off because `oneOf: [{required: [url]}, {required: [path]}]` names properties defined beside it.
+  const ajv = new Ajv2020({
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    verbose: true,
+    allErrors: true,
+  });
+  addFormats(ajv);
+  const load = (name: SchemaName) =>
+    ajv.compile(JSON.parse(readFileSync(`${schemasDir}/${name}.schema.json`, "utf8")));
+  compiled = {
+    model: load("model"),
+    suite: load("suite"),
+    result: load("result"),
+    trust: load("trust"),
+  };
+  return compiled;
+}
+
+/** `/tasks/0/dataset` → `$.tasks[0].dataset`. */
+export function toJsonPath(pointer: string, child?: string): string {
+  const parts = pointer === "" ? [] : pointer.slice(1).split("/");
+  if (child !== undefined) parts.push(child);
+  let path = "$";
+  for (const raw of parts) {
+    const part = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    path += /^\d+$/.test(part)
+      ? `[${part}]`
+      : /^[A-Za-z_][\w-]*$/.test(part)
+        ? `.${part}`
+        : `[${JSON.stringify(part)}]`;
+  }
+  return path;
+}
+
+const knownPatterns: Record<string, string> = {
+  "^[a-f0-9]{64}$": "a sha256: 64 lowercase hex characters",
+  "^https://": "an https:// URL",
+  "^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$":
+    "<org>/<name> in letters, digits, '.', '_' or '-'",
+  "^[a-z0-9][a-z0-9_-]*$": "lowercase letters, digits, '_' or '-'",
+  "^\\d+\\.\\d+\\.\\d+$": "a semantic version like 1.0.0",
+  "^[a-f0-9]{16}$": "16 lowercase hex characters",
+};
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const part of pointer === "" ? [] : pointer.slice(1).split("/")) {
+    node =
+      node !== null && typeof node === "object"
+        ? (node as Record<string, unknown>)[part]
+        : undefined;
+  }
+  return node;
+}
+
+function describe(error: ErrorObject, data: unknown): string | undefined {
+  const path = toJsonPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  const schema = error.parentSchema as Record<string, unknown> | undefined;
+  switch (error.keyword) {
+    case "required": {
+      const missing = String(params.missingProperty);
+      const property = (
+        schema?.properties as Record<string, { description?: string }> | undefined
+      )?.[missing];
+      const expected = property?.description ? ` (expected ${property.description})` : "";
+      return `${toJsonPath(error.instancePath, missing)}: is required but missing${expected}`;
+    }
+    case "additionalProperties": {
+      const extra = String(params.additionalProperty);
+      const allowed = Object.keys((schema?.properties as object | undefined) ?? {});
+      const suggestion = closest(extra, allowed);
+      const hint = suggestion ? `did you mean '${suggestion}'? ` : "";
+      return `${toJsonPath(error.instancePath, extra)}: unknown property (${hint}expected one of: ${allowed.join(", ")})`;
+    }
+    case "type":
+      return `${path}: is ${describeType(valueAt(data, error.instancePath))} (expected ${params.type})`;
+    case "pattern": {
+      const pattern = String(params.pattern);
+      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is malformed (expected ${knownPatterns[pattern] ?? `to match ${pattern}`})`;
+    }
+    case "enum":
+      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is not allowed (expected one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`;
+    case "const":
+      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is not allowed (expected ${JSON.stringify(params.allowedValue)})`;
+    case "oneOf": {
+      const branches = (schema?.oneOf as { required?: string[] }[] | undefined) ?? [];
+      const names = branches.flatMap((b) => b.required ?? []);
+      if (names.length === branches.length && names.length > 0) {
+        return `${path}: sets ${(params.passingSchemas as number[] | null) ? "more than one" : "none"} of ${names.map((n) => `'${n}'`).join(", ")} (expected exactly one)`;
+      }
+      return `${path}: ${error.message} (expected exactly one of the allowed shapes)`;
+    }
+    case "minItems":
+      return `${path}: has too few items (expected at least ${params.limit})`;
+    case "minLength":
+      return `${path}: is too short (expected at least ${params.limit} character${params.limit === 1 ? "" : "s"})`;
+    case "maxLength":
+      return `${path}: is too long (expected at most ${params.limit} characters)`;
+    case "minimum":
+    case "maximum":
+      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is out of range (expected ${params.comparison} ${params.limit})`;
+    case "uniqueItems":
+      return `${path}: items ${params.j} and ${params.i} are the same (expected unique items)`;
+    case "format":
+      return `${path}: is not a valid ${params.format} (expected ${params.format})`;
+    default:
+      return `${path}: ${error.message}`;
+  }
+}
+
+/** Every problem as `file: json-path: problem (expected …)`, one per line, most specific first. */
+export function formatSchemaErrors(
+  file: string,
+  errors: readonly ErrorObject[],
+  data: unknown,
+): string[] {
+  const lines = new Set<string>();
+  for (const error of errors) {
+    if (error.schemaPath.includes("/oneOf/")) continue;
+    const line = describe(error, data);
+    if (line) lines.add(`${file}: ${line}`);
+  }
+  return [...lines];
+}
+
+/** Validates `data` against `schemas/<name>.schema.json`; throws one E_SCHEMA error listing every problem. */
+export function validateAgainst<K extends SchemaName>(
+  name: K,
+  data: unknown,
+  file: string,
+): SchemaTypes[K] {
+  const validate = validators()[name];
+  if (validate(data)) return data as SchemaTypes[K];
+  const lines = formatSchemaErrors(file, validate.errors ?? [], data);
+  throw new BenchError("E_SCHEMA", lines.join("\n"), {
+    hint: `see schemas/${name}.schema.json for every field`,
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * The one error type of the evaluator. `code` is stable (callers and tests branch on it);
+ * `message` says what happened and names the file, field, flag or URL; `hint` says what to do.
+ */
+export class BenchError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "BenchError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** A backend request that may succeed when tried again (network, server busy). */
+export class RetryableBackendError extends BenchError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super("E_BACKEND_RETRYABLE", message, options);
+    this.name = "RetryableBackendError";
+  }
+}
+
+export function isBenchError(error: unknown): error is BenchError {
+  return error instanceof BenchError;
+}
+
+/** One line per problem, then the hint: what a user sees for a BenchError. */
+export function formatBenchError(error: BenchError): string {
+  return error.hint ? `${error.message}\nhint: ${error.hint}` : error.message;
+}

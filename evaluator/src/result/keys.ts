@@ -1,0 +1,107 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BenchError } from "../errors.ts";
+import { benchHome } from "../paths.ts";
+
+export type SignerKind = "local" | "ci" | "maintainer";
+
+export interface SigningKey {
+  privateKey: KeyObject;
+  publicKey: string;
+  keyId: string;
+  signer: { kind: SignerKind; name?: string };
+  /** Where the key came from, for messages: a file path or an environment variable. */
+  source: string;
+}
+
+/** Raw 32-byte Ed25519 public key, base64. */
+export function rawPublicKey(key: KeyObject): string {
+  const jwk = createPublicKey(key).export({ format: "jwk" });
+  if (jwk.crv !== "Ed25519" || !jwk.x)
+    throw new BenchError("E_KEY", "the signing key is not an Ed25519 key");
+  return Buffer.from(jwk.x, "base64url").toString("base64");
+}
+
+/** First 16 hex characters of sha256(raw public key). */
+export function keyIdOf(publicKeyBase64: string): string {
+  return createHash("sha256")
+    .update(Buffer.from(publicKeyBase64, "base64"))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+export function publicKeyObject(publicKeyBase64: string): KeyObject {
+  const raw = Buffer.from(publicKeyBase64, "base64");
+  if (raw.length !== 32)
+    throw new BenchError("E_KEY", `public key is ${raw.length} bytes (expected 32)`);
+  return createPublicKey({
+    key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") },
+    format: "jwk",
+  });
+}
+
+function fromPem(pem: string, source: string, signer: SigningKey["signer"]): SigningKey {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch (cause) {
+    throw new BenchError("E_KEY", `${source}: not a PEM private key`, {
+      hint: "generate one with: openssl genpkey -algorithm ed25519",
+      cause,
+    });
+  }
+  if (privateKey.asymmetricKeyType !== "ed25519") {
+    throw new BenchError(
+      "E_KEY",
+      `${source}: is a ${privateKey.asymmetricKeyType} key (expected ed25519)`,
+      {
+        hint: "generate one with: openssl genpkey -algorithm ed25519",
+      },
+    );
+  }
+  const publicKey = rawPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey), signer, source };
+}
+
+/**
+ * The key to sign with: `--key FILE`, else `BENCH_SIGNING_KEY` (PEM text, for CI secrets), else a
+ * local key under $BENCH_HOME/keys, created on first use. Keys never live in the repository.
+ */
+export function loadSigningKey(
+  options: { keyFile?: string; env?: NodeJS.ProcessEnv } = {},
+): SigningKey {
+  const env = options.env ?? process.env;
+  const kind = (env.BENCH_SIGNER_KIND as SignerKind | undefined) ?? undefined;
+  const name = env.BENCH_SIGNER_NAME;
+  const named = (k: SignerKind) => (name ? { kind: k, name } : { kind: k });
+  if (options.keyFile) {
+    if (!existsSync(options.keyFile)) {
+      throw new BenchError("E_KEY", `--key: ${options.keyFile} does not exist`, {
+        hint: "pass the path of an Ed25519 PEM private key",
+      });
+    }
+    return fromPem(
+      readFileSync(options.keyFile, "utf8"),
+      `--key ${options.keyFile}`,
+      named(kind ?? "maintainer"),
+    );
+  }
+  if (env.BENCH_SIGNING_KEY)
+    return fromPem(env.BENCH_SIGNING_KEY, "BENCH_SIGNING_KEY", named(kind ?? "ci"));
+  const dir = join(benchHome(env), "keys");
+  const file = join(dir, "local-ed25519.pem");
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const { privateKey } = generateKeyPairSync("ed25519");
+    writeFileSync(file, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return fromPem(readFileSync(file, "utf8"), file, named("local"));
+}

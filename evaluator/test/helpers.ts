@@ -27,6 +27,14 @@ export function writeFiles(root: string, files: Record<string, string>): void {
 export function captureIo() {
   const out: string[] = [];
   const err: string[] = [];
-  const stream = (sink: string[]) => ({ write: (chunk: string) => sink.push(chunk) > 0, isTTY: false }) as unknown as NodeJS.WriteStream;
-  return { io: { stdout: stream(out), stderr: stream(err) }, stdout: () => out.join(""), stderr: () => err.join("") };
+  const stream = (sink: string[]) =>
+    ({
+      write: (chunk: string) => sink.push(chunk) > 0,
+      isTTY: false,
+    }) as unknown as NodeJS.WriteStream;
+  return {
+    io: { stdout: stream(out), stderr: stream(err) },
+    stdout: () => out.join(""),
+    stderr: () => err.join(""),
+  };
 }

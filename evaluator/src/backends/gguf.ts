@@ -35,7 +35,7 @@ function packageVersions(): Record<string, string> {
 
 type NextOutput = { logits?: Map<Token, number>; totalLogitWeight?: number };
 
-/** ln p(token) from a filtered logits map that includes the max logit, and the total logit weight. */
+/** ln p(token) = logit - max - ln(sum exp(logit - max)), from a filtered logits map that holds the top logit. */
 function logProb(next: NextOutput | undefined, token: Token): { logprob: number; greedy: boolean } {
   const logit = next?.logits?.get(token);
   if (next?.logits === undefined || logit === undefined || next.totalLogitWeight === undefined) {
@@ -49,7 +49,8 @@ function logProb(next: NextOutput | undefined, token: Token): { logprob: number;
 const scoring = (targets: readonly Token[]) =>
   ({
     generateNext: {
-      logits: { filter: { tokens: targets, includeMax: true } },
+      // includeMax does not add the max logit in node-llama-cpp 3.22.1; includeTop: 1 does.
+      logits: { filter: { tokens: targets, includeTop: 1 } },
       totalLogitWeight: true,
     },
   }) as const;

@@ -71,19 +71,71 @@ describe("model manifests", () => {
   });
 
   it.each([
-    ["missing required field", goodManifest.replace("license: MIT\n", ""), "$.license: is required but missing (expected SPDX id or the licence's name.)"],
-    ["misspelt field", goodManifest.replace("weights:", "wieghts:"), "$.wieghts: unknown property (did you mean 'weights'?"],
-    ["bad sha256", goodManifest.replace(sha, "ABC"), '$.weights.sha256: "ABC" is malformed (expected a sha256: 64 lowercase hex characters)'],
-    ["http url", goodManifest.replace("https://", "http://"), "$.weights.url: \"http://example.org/tiny.gguf\" is malformed (expected an https:// URL)"],
-    ["both url and path", goodManifest.replace("  sha256:", "  path: tiny.gguf\n  sha256:"), "$.weights: sets more than one of 'url', 'path' (expected exactly one)"],
-    ["neither url nor path", goodManifest.replace("  url: https://example.org/tiny.gguf\n", ""), "$.weights: sets none of 'url', 'path' (expected exactly one)"],
-    ["wrong purpose", goodManifest.replace("purpose: evaluation", "purpose: fun"), '$.purpose: "fun" is not allowed (expected one of: "evaluation", "pipeline-check")'],
-    ["wrong type", goodManifest.replace("name: Tiny", "name: [a, b]"), "$.name: is an array (expected string)"],
-    ["wrong schema version", goodManifest.replace("schemaVersion: 1", "schemaVersion: 2"), "$.schemaVersion: 2 is not allowed (expected 1)"],
-    ["unknown backend", goodManifest.replace("type: gguf", "type: ggfu"), "$.backend.type: unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf)"],
-    ["id not matching the path", goodManifest.replace("id: acme/tiny", "id: acme/other"), '$.id: "acme/other" does not match the file\'s place (expected "acme/tiny")'],
-    ["context size out of range", goodManifest.replace("type: gguf", "type: gguf\n  contextSize: 4"), "$.backend.contextSize: 4 is out of range (expected >= 16)"],
-    ["YAML syntax", "id: [unclosed\nname: x\n", "<tmp>/models/acme/tiny.yaml:2:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]"],
+    [
+      "missing required field",
+      goodManifest.replace("license: MIT\n", ""),
+      "$.license: is required but missing (expected SPDX id or the licence's name.)",
+    ],
+    [
+      "misspelt field",
+      goodManifest.replace("weights:", "wieghts:"),
+      "$.wieghts: unknown property (did you mean 'weights'?",
+    ],
+    [
+      "bad sha256",
+      goodManifest.replace(sha, "ABC"),
+      '$.weights.sha256: "ABC" is malformed (expected a sha256: 64 lowercase hex characters)',
+    ],
+    [
+      "http url",
+      goodManifest.replace("https://", "http://"),
+      '$.weights.url: "http://example.org/tiny.gguf" is malformed (expected an https:// URL)',
+    ],
+    [
+      "both url and path",
+      goodManifest.replace("  sha256:", "  path: tiny.gguf\n  sha256:"),
+      "$.weights: sets more than one of 'url', 'path' (expected exactly one)",
+    ],
+    [
+      "neither url nor path",
+      goodManifest.replace("  url: https://example.org/tiny.gguf\n", ""),
+      "$.weights: sets none of 'url', 'path' (expected exactly one)",
+    ],
+    [
+      "wrong purpose",
+      goodManifest.replace("purpose: evaluation", "purpose: fun"),
+      '$.purpose: "fun" is not allowed (expected one of: "evaluation", "pipeline-check")',
+    ],
+    [
+      "wrong type",
+      goodManifest.replace("name: Tiny", "name: [a, b]"),
+      "$.name: is an array (expected string)",
+    ],
+    [
+      "wrong schema version",
+      goodManifest.replace("schemaVersion: 1", "schemaVersion: 2"),
+      "$.schemaVersion: 2 is not allowed (expected 1)",
+    ],
+    [
+      "unknown backend",
+      goodManifest.replace("type: gguf", "type: ggfu"),
+      "$.backend.type: unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf)",
+    ],
+    [
+      "id not matching the path",
+      goodManifest.replace("id: acme/tiny", "id: acme/other"),
+      '$.id: "acme/other" does not match the file\'s place (expected "acme/tiny")',
+    ],
+    [
+      "context size out of range",
+      goodManifest.replace("type: gguf", "type: gguf\n  contextSize: 4"),
+      "$.backend.contextSize: 4 is out of range (expected >= 16)",
+    ],
+    [
+      "YAML syntax",
+      "id: [unclosed\nname: x\n",
+      "<tmp>/models/acme/tiny.yaml:2:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ],
   ])("%s", (_, text, expected) => {
     const message = manifestError(text);
     expect(message).toContain(expected);
@@ -91,7 +143,10 @@ describe("model manifests", () => {
   });
 
   it("lists every problem, one line each, as file: path: problem (expected …)", () => {
-    const text = goodManifest.replace("license: MIT\n", "").replace(sha, "nope").replace("purpose: evaluation", "purpose: x");
+    const text = goodManifest
+      .replace("license: MIT\n", "")
+      .replace(sha, "nope")
+      .replace("purpose: evaluation", "purpose: x");
     expect(manifestError(text).split("\n")).toMatchInlineSnapshot(`
       [
         "<tmp>/models/acme/tiny.yaml: $.license: is required but missing (expected SPDX id or the licence's name.)",
@@ -109,14 +164,46 @@ describe("suites", () => {
   });
 
   it.each([
-    ["unknown metric", goodSuite.replace("[acc, acc_norm]", "[acc, acc-norm]"), "$.tasks[0].metrics[1]: unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm)"],
-    ["unknown task type", goodSuite.replace("type: multiple_choice", "type: multiple-choice"), "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice)"],
-    ["no tasks", goodSuite.replace(/tasks:[\s\S]*/, "tasks: []\n"), "$.tasks: has too few items (expected at least 1)"],
-    ["bad Jinja", goodSuite.replace("{{ question }}", "{{ question "), "$.tasks[0].prompt: Jinja syntax error"],
-    ["id not matching folder", goodSuite.replace("id: demo", "id: other"), '$.id: "other" does not match its folder (expected "demo")'],
-    ["bad version", goodSuite.replace("version: 1.0.0", "version: one"), '$.version: "one" is malformed (expected a semantic version like 1.0.0)'],
-    ["missing dataset format", goodSuite.replace("      format: jsonl\n", ""), "$.tasks[0].dataset.format: is required but missing"],
-    ["duplicate task ids", goodSuite + goodSuite.slice(goodSuite.indexOf("  - id: mc")), '$.tasks[1].id: "mc" is used by an earlier task (expected unique task ids)'],
+    [
+      "unknown metric",
+      goodSuite.replace("[acc, acc_norm]", "[acc, acc-norm]"),
+      "$.tasks[0].metrics[1]: unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm)",
+    ],
+    [
+      "unknown task type",
+      goodSuite.replace("type: multiple_choice", "type: multiple-choice"),
+      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice)",
+    ],
+    [
+      "no tasks",
+      goodSuite.replace(/tasks:[\s\S]*/, "tasks: []\n"),
+      "$.tasks: has too few items (expected at least 1)",
+    ],
+    [
+      "bad Jinja",
+      goodSuite.replace("{{ question }}", "{{ question "),
+      "$.tasks[0].prompt: Jinja syntax error",
+    ],
+    [
+      "id not matching folder",
+      goodSuite.replace("id: demo", "id: other"),
+      '$.id: "other" does not match its folder (expected "demo")',
+    ],
+    [
+      "bad version",
+      goodSuite.replace("version: 1.0.0", "version: one"),
+      '$.version: "one" is malformed (expected a semantic version like 1.0.0)',
+    ],
+    [
+      "missing dataset format",
+      goodSuite.replace("      format: jsonl\n", ""),
+      "$.tasks[0].dataset.format: is required but missing",
+    ],
+    [
+      "duplicate task ids",
+      goodSuite + goodSuite.slice(goodSuite.indexOf("  - id: mc")),
+      '$.tasks[1].id: "mc" is used by an earlier task (expected unique task ids)',
+    ],
   ])("%s", (_, text, expected) => {
     expect(suiteError(text)).toContain(`<tmp>/suites/demo/suite.yaml: ${expected}`);
   });

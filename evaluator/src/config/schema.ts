@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { BenchError } from "../errors.ts";
@@ -6,8 +5,12 @@ import type { ModelManifest } from "../generated/model.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { SuiteDefinition } from "../generated/suite.ts";
 import type { TrustList } from "../generated/trust.ts";
+// Imported, not read from disk, so the schemas travel with any bundle (the site's build).
+import modelSchema from "../../../schemas/model.schema.json" with { type: "json" };
+import resultSchema from "../../../schemas/result.schema.json" with { type: "json" };
+import suiteSchema from "../../../schemas/suite.schema.json" with { type: "json" };
+import trustSchema from "../../../schemas/trust.schema.json" with { type: "json" };
 import { closest } from "../pure/did-you-mean.ts";
-import { schemasDir } from "../paths.ts";
 
 export interface SchemaTypes {
   model: ModelManifest;
@@ -31,13 +34,11 @@ function validators() {
     allErrors: true,
   });
   addFormats(ajv);
-  const load = (name: SchemaName) =>
-    ajv.compile(JSON.parse(readFileSync(`${schemasDir}/${name}.schema.json`, "utf8")));
   compiled = {
-    model: load("model"),
-    suite: load("suite"),
-    result: load("result"),
-    trust: load("trust"),
+    model: ajv.compile(modelSchema),
+    suite: ajv.compile(suiteSchema),
+    result: ajv.compile(resultSchema),
+    trust: ajv.compile(trustSchema),
   };
   return compiled;
 }

@@ -21,12 +21,20 @@ describe("acc and acc_norm", () => {
     { lls: [Number.NEGATIVE_INFINITY, -30], chars: [5, 10], gold: [1], acc: 1, accNorm: 1 },
     // ARC-like: raw favours the short choice, per-character the long one
     { lls: [-3.2, -7.5, -9.1, -4.0], chars: [2, 10, 14, 3], gold: [2], acc: 0, accNorm: 1 },
-  ])("lls $lls chars $chars gold $gold -> acc $acc acc_norm $accNorm", ({ lls, chars, gold, acc: a, accNorm: n }) => {
-    const outcome = { loglikelihoods: lls, choiceChars: chars, gold };
-    expect([acc.score(outcome), accNorm.score(outcome)]).toEqual([a, n]);
-  });
+  ])(
+    "lls $lls chars $chars gold $gold -> acc $acc acc_norm $accNorm",
+    ({ lls, chars, gold, acc: a, accNorm: n }) => {
+      const outcome = { loglikelihoods: lls, choiceChars: chars, gold };
+      expect([acc.score(outcome), accNorm.score(outcome)]).toEqual([a, n]);
+    },
+  );
 
   it("declare their direction and task type", () => {
-    expect([acc.higherIsBetter, accNorm.higherIsBetter, acc.taskTypes, accNorm.id]).toEqual([true, true, ["multiple_choice"], "acc_norm"]);
+    expect([acc.higherIsBetter, accNorm.higherIsBetter, acc.taskTypes, accNorm.id]).toEqual([
+      true,
+      true,
+      ["multiple_choice"],
+      "acc_norm",
+    ]);
   });
 });

@@ -1,0 +1,117 @@
+import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasShared, sharedMissing, stories260K } from "../../test/helpers.ts";
+import { ggufBackend } from "./gguf.ts";
+import type { LoadedModel } from "./types.ts";
+
+const context = "Once upon a time, there was a little";
+const choices = [" girl", " dog", " car", " table"];
+
+/**
+ * Independent log-likelihoods: a fresh sequence per continuation, the whole text evaluated with
+ * the full next-token distribution (no prefix sharing, no logit filter), summed in the test.
+ */
+async function fullDistributionLoglikelihoods(): Promise<number[]> {
+  const llama = await getLlama({
+    gpu: false,
+    build: "never",
+    maxThreads: 1,
+    logLevel: LlamaLogLevel.error,
+  });
+  const model = await llama.loadModel({ modelPath: stories260K });
+  const ctx = await model.createContext({ contextSize: 256, threads: 1 });
+  const sequence = ctx.getSequence();
+  const bos = model.tokens.bos as Token;
+  const head = [bos, ...model.tokenize(context)];
+  const out: number[] = [];
+  for (const choice of choices) {
+    await sequence.clearHistory();
+    const whole = [bos, ...model.tokenize(context + choice)];
+    const steps = await sequence.controlledEvaluate(
+      whole
+        .slice(0, -1)
+        .map((t): [Token, { generateNext: { probabilities: true } }] => [
+          t,
+          { generateNext: { probabilities: true } },
+        ]),
+    );
+    let sum = 0;
+    for (let i = head.length - 1; i < whole.length - 1; i++) {
+      sum += Math.log(steps[i]?.next.probabilities?.get(whole[i + 1] as Token) as number);
+    }
+    out.push(sum);
+  }
+  await llama.dispose();
+  return out;
+}
+
+describe.skipIf(!hasShared)(
+  `gguf backend on stories260K${hasShared ? "" : ` (skipped: ${sharedMissing})`}`,
+  () => {
+    let model: LoadedModel;
+    beforeAll(async () => {
+      model = await ggufBackend.load({
+        weightsPath: stories260K,
+        threads: 1,
+        contextSize: 512,
+        gpu: false,
+      });
+    });
+    afterAll(() => model?.dispose());
+
+    it("matches the log-likelihoods published in ../shared/models/SOURCE.json", async () => {
+      // SOURCE.json, stories260K verified.logprobs.example (computed with controlledEvaluate by its curator)
+      const published = [-0.4519, -3.8489, -7.7162, -12.2673];
+      const scores = await model.loglikelihood?.({ context, continuations: choices });
+      expect(scores?.map((s) => s.tokens)).toEqual([3, 2, 2, 4]);
+      scores?.forEach((s, i) => expect(s.loglikelihood).toBeCloseTo(published[i] as number, 3));
+    });
+
+    it("matches a full-distribution computation done in the test, whatever the item order", async () => {
+      const independent = await fullDistributionLoglikelihoods();
+      // a different context first, so the shared-prefix cache has something to get wrong
+      await model.loglikelihood?.({
+        context: "The cat sat on the",
+        continuations: [" mat", " dog"],
+      });
+      const reversed = await model.loglikelihood?.({
+        context,
+        continuations: [...choices].reverse(),
+      });
+      const again = await model.loglikelihood?.({ context, continuations: choices });
+      again?.forEach((s, i) => expect(s.loglikelihood).toBeCloseTo(independent[i] as number, 4));
+      reversed
+        ?.reverse()
+        .forEach((s, i) => expect(s.loglikelihood).toBeCloseTo(independent[i] as number, 4));
+      // " girl" is the model's own greedy continuation ("a little girl named Lily"); " table" is not
+      expect([again?.[0]?.greedy, again?.[3]?.greedy]).toEqual([true, false]);
+    });
+
+    it("moves trailing context whitespace into the continuation, as lm-evaluation-harness does", async () => {
+      const withSpace = await model.loglikelihood?.({
+        context: `${context} `,
+        continuations: ["girl"],
+      });
+      const plain = await model.loglikelihood?.({ context, continuations: [" girl"] });
+      expect(withSpace?.[0]?.loglikelihood).toBeCloseTo(plain?.[0]?.loglikelihood as number, 6);
+    });
+
+    it("generates greedily with a measured time to first token", async () => {
+      const result = await model.generate?.({ prompt: "Once upon a time", maxTokens: 16 });
+      // STACK.md / SOURCE.json: greedy 32 tokens from "Once upon a time"
+      expect(result?.text.startsWith(", there was a little girl named Lily.")).toBe(true);
+      expect(result?.tokens).toBe(16);
+      expect(result?.finishReason).toBe("length");
+      expect(result?.timeToFirstTokenMs).toBeGreaterThan(0);
+      expect(model.stats().tokensEvaluated).toBeGreaterThan(16);
+    });
+
+    it("reports an item that does not fit the context as an error", async () => {
+      await expect(
+        model.loglikelihood?.({ context: "word ".repeat(600), continuations: [" a", " b"] }),
+      ).rejects.toMatchObject({
+        code: "E_CONTEXT_OVERFLOW",
+      });
+    });
+  },
+);

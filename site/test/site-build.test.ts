@@ -20,6 +20,7 @@ function astroBuild(resultsDir: string, outDir: string): Promise<{ code: number;
         ASTRO_TELEMETRY_DISABLED: "1",
         BENCH_RESULTS_DIR: resultsDir,
         BENCH_SITE_OUT: outDir,
+        BENCH_SITE_CACHE: `${outDir}-cache`,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -12,6 +12,8 @@ describe("did you mean", () => {
   it("suggests the closest id and lists the valid ones", () => {
     expect(closest("acc-norm", ["acc", "acc_norm"])).toBe("acc_norm");
     expect(closest("perplexity", ["acc", "acc_norm"])).toBeUndefined();
+    expect(closest("evaluate", ["validate", "eval", "verify"])).toBe("eval");
+    expect(closest("ver", ["validate", "eval", "verify"])).toBe("verify");
     expect(unknownIdMessage("metric", "acc-norm", ["acc", "acc_norm"])).toBe(
       "unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm)",
     );

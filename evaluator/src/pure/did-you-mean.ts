@@ -14,7 +14,10 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length] as number;
 }
 
-/** The closest candidate within a third of the input's length (at least 2 edits), if any. */
+/**
+ * The closest candidate within a third of the input's length (at least 2 edits), else one that
+ * the input starts with or that starts with the input (`evaluate` → `eval`), if any.
+ */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
   const limit = Math.max(2, Math.floor(input.length / 3));
   let best: string | undefined;
@@ -26,7 +29,12 @@ export function closest(input: string, candidates: readonly string[]): string | 
       bestDistance = distance;
     }
   }
-  return best;
+  if (best) return best;
+  const lower = input.toLowerCase();
+  return candidates.find(
+    (c) =>
+      lower.startsWith(c.toLowerCase()) || (lower.length >= 2 && c.toLowerCase().startsWith(lower)),
+  );
 }
 
 /** `unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf)`. */

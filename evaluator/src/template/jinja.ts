@@ -33,7 +33,11 @@ export function compileExpression(
   expression: string,
   source: TemplateSource,
 ): (record: object) => unknown {
-  const template = parse(`{{ (${expression}) | tojson }}`, source);
+  // An undefined value would render as JSON null; render nothing instead, to name the cause.
+  const template = parse(
+    `{% if (${expression}) is defined %}{{ (${expression}) | tojson }}{% endif %}`,
+    source,
+  );
   return (record) => {
     const rendered = template.render(record as Record<string, unknown>);
     if (rendered.trim() === "") {

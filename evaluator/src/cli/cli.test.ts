@@ -1,0 +1,214 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  captureIo,
+  hasShared,
+  repoRoot,
+  sharedDir,
+  sharedMissing,
+  tempDir,
+} from "../../test/helpers.ts";
+import { validateAgainst } from "../config/schema.ts";
+import { listResultFiles } from "../result/verify.ts";
+import { main } from "./main.ts";
+
+const tinyManifest = join(repoRoot, "models/bench/tiny-random-llama.yaml");
+const storiesManifest = join(repoRoot, "models/karpathy/stories260K.yaml");
+
+let home: { dir: string; cleanup: () => void };
+const saved = { ...process.env };
+beforeAll(() => {
+  home = tempDir("bench-home-");
+  process.env.BENCH_HOME = home.dir;
+  delete process.env.BENCH_SIGNING_KEY;
+});
+afterAll(() => {
+  process.env = saved;
+  home.cleanup();
+});
+
+async function run(...argv: string[]) {
+  const capture = captureIo();
+  const code = await main(argv, capture.io);
+  return { code, stdout: capture.stdout(), stderr: capture.stderr() };
+}
+
+describe("bench eval → verify", () => {
+  let out: { dir: string; cleanup: () => void };
+  beforeAll(() => {
+    out = tempDir("bench-results-");
+  });
+  afterAll(() => out.cleanup());
+
+  it("evaluates the default model and writes a signed result that verifies", async () => {
+    const result = await run(
+      "eval",
+      tinyManifest,
+      "--suite",
+      "smoke",
+      "--out",
+      out.dir,
+      "--threads",
+      "1",
+      "--limit",
+      "12",
+    );
+    expect(result.stderr).toContain("bench/tiny-random-llama on smoke: 12/12");
+    expect(result.stdout).toMatch(/^everyday-mc acc 0\.\d{4} ± 0\.\d{4} \(n=12\)$/m);
+    expect(result.code).toBe(0);
+    const [file] = listResultFiles(out.dir);
+    expect(file).toMatch(/bench\/tiny-random-llama\/smoke\/\d{8}T\d{6}Z-[0-9a-f]{6}\.json$/);
+    const document = validateAgainst(
+      "result",
+      JSON.parse(readFileSync(file as string, "utf8")),
+      "result",
+    );
+    expect(document.run.complete).toBe(false);
+    expect(document.model.purpose).toBe("pipeline-check");
+    expect(document.signature?.signer.kind).toBe("local");
+    const samples = readFileSync(
+      join(out.dir, "bench/tiny-random-llama/smoke", document.samples.path),
+      "utf8",
+    )
+      .trim()
+      .split("\n");
+    expect(samples).toHaveLength(12);
+    const first = JSON.parse(samples[0] as string);
+    expect(Object.keys(first).sort()).toEqual(
+      [
+        "chars",
+        "choices",
+        "context",
+        "gold",
+        "greedy",
+        "index",
+        "loglikelihoods",
+        "prediction",
+        "predictionNorm",
+        "scores",
+        "status",
+        "task",
+        "tokens",
+      ].sort(),
+    );
+    expect(first.context).toBe("Question: What colour is the sky on a clear day?\nAnswer:");
+
+    const strict = await run("verify", out.dir);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain("untrusted  ");
+    expect((await run("verify", out.dir, "--allow-untrusted")).code).toBe(0);
+  });
+
+  it("fails verify, naming the file, when any number changes", async () => {
+    const [file] = listResultFiles(out.dir) as [string];
+    const original = readFileSync(file, "utf8");
+    const document = JSON.parse(original);
+    document.scores[0].n += 1;
+    writeFileSync(file, JSON.stringify(document, null, 2));
+    const result = await run("verify", out.dir, "--allow-untrusted");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `TAMPERED   ${file}: $.signature.value: does not match the document`,
+    );
+    writeFileSync(file, original);
+    expect((await run("verify", file, "--allow-untrusted")).code).toBe(0);
+  });
+});
+
+describe.skipIf(!hasShared)(
+  `bench eval on stories260K through BENCH_MIRROR${hasShared ? "" : ` (skipped: ${sharedMissing})`}`,
+  () => {
+    it("resolves the weights from the mirror by sha256 and file name", async () => {
+      const out = tempDir("bench-results-");
+      process.env.BENCH_MIRROR = join(sharedDir, "models");
+      process.env.BENCH_OFFLINE = "1";
+      process.env.BENCH_CACHE = join(out.dir, "cache");
+      try {
+        const result = await run(
+          "eval",
+          storiesManifest,
+          "--suite",
+          "smoke",
+          "--out",
+          out.dir,
+          "--threads",
+          "1",
+          "--json",
+        );
+        expect(result.code).toBe(0);
+        const summary = JSON.parse(result.stdout);
+        expect(summary.scores.map((s: { metric: string; n: number }) => [s.metric, s.n])).toEqual([
+          ["acc", 48],
+          ["acc_norm", 48],
+        ]);
+        const document = JSON.parse(readFileSync(summary.documentPath, "utf8"));
+        expect(document.model.weightsSha256).toBe(
+          "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d",
+        );
+        expect(document.environment.backend["node-llama-cpp"]).toBe("3.22.1");
+        expect(document.performance.notMeasured.map((m: { metric: string }) => m.metric)).toContain(
+          "energyJoules",
+        );
+        expect((await run("verify", summary.documentPath, "--allow-untrusted")).code).toBe(0);
+      } finally {
+        delete process.env.BENCH_MIRROR;
+        delete process.env.BENCH_OFFLINE;
+        delete process.env.BENCH_CACHE;
+        out.cleanup();
+      }
+    });
+  },
+);
+
+describe("user mistakes", () => {
+  it.each([
+    [
+      ["eval", tinyManifest, "--suite", "smoke", "--limt", "3"],
+      2,
+      "bench eval: unknown flag '--limt' (did you mean '--limit'?",
+    ],
+    [["eval", tinyManifest], 2, "bench eval: --suite is required"],
+    [
+      ["eval", tinyManifest, "--suite", "smoek"],
+      1,
+      "--suite: unknown suite 'smoek' (did you mean 'smoke'? valid: smoke)",
+    ],
+    [
+      ["eval", tinyManifest, "--suite", "smoke", "--threads", "0"],
+      2,
+      '--threads: "0" is not a positive integer',
+    ],
+    [
+      ["eval", tinyManifest, "--suite", "smoke", "--gpu", "yes"],
+      2,
+      '--gpu: "yes" is not a GPU mode (expected one of: false, auto, cuda, vulkan, metal)',
+    ],
+    [
+      ["eval", "models/none/missing.yaml", "--suite", "smoke"],
+      1,
+      "models/none/missing.yaml: no such file",
+    ],
+    [["evaluate"], 2, "bench: unknown command 'evaluate' (did you mean 'eval'?"],
+    [["verify", "no/such/dir"], 1, "no/such/dir: no such file or folder"],
+  ])("%j exits %i with a message", async (argv, code, message) => {
+    const result = await run(...argv);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain("    at ");
+    expect(result.code).toBe(code);
+  });
+
+  it("validate lists every invalid file and exits 1", async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.dir, "bad.yaml"), "schemaVersion: 1\nid: Bad Id\n");
+      const result = await run("validate", dir.dir, join(repoRoot, "suites"));
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('bad.yaml: $.id: "Bad Id" is malformed');
+      expect(result.stdout).toContain("suites/smoke/suite.yaml (suite)");
+      expect(result.stdout).toMatch(/1 valid, 1 invalid\n$/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

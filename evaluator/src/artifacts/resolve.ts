@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   createReadStream,
   createWriteStream,
@@ -46,8 +46,10 @@ function* filesUnder(root: string, depth = 0): Generator<string> {
   if (depth > 8) return;
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     const full = join(root, entry.name);
-    if (entry.isDirectory()) yield* filesUnder(full, depth + 1);
-    else if (entry.isFile()) yield full;
+    // Mirrors are often folders of symbolic links: follow them.
+    const kind = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
+    if (kind?.isDirectory()) yield* filesUnder(full, depth + 1);
+    else if (kind?.isFile()) yield full;
   }
 }
 
@@ -115,7 +117,7 @@ async function download(
       },
     );
   }
-  const partial = `${target}.partial-${process.pid}`;
+  const partial = `${target}.partial-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     await pipeline(
       Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
@@ -158,7 +160,7 @@ export async function resolveArtifact(
       `${source.declaredIn}: ${source.field}: sets neither url nor path`,
     );
   }
-  const name = ref.fileName ?? basename(new URL(ref.url).pathname);
+  const name = ref.fileName ?? decodeURIComponent(basename(new URL(ref.url).pathname));
   const cached = join(cacheDir(env), "sha256", ref.sha256.slice(0, 2), ref.sha256, name);
   if (existsSync(cached)) {
     const actual = await sha256File(cached);

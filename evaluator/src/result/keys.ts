@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { BenchError } from "../errors.ts";
 import { benchHome } from "../paths.ts";
 
-export type SignerKind = "local" | "ci" | "maintainer";
+export const signerKinds = ["local", "ci", "maintainer"] as const;
+export type SignerKind = (typeof signerKinds)[number];
 
 export interface SigningKey {
   privateKey: KeyObject;
@@ -78,7 +79,13 @@ export function loadSigningKey(
   options: { keyFile?: string; env?: NodeJS.ProcessEnv } = {},
 ): SigningKey {
   const env = options.env ?? process.env;
-  const kind = (env.BENCH_SIGNER_KIND as SignerKind | undefined) ?? undefined;
+  const kind = env.BENCH_SIGNER_KIND as SignerKind | undefined;
+  if (kind !== undefined && !signerKinds.includes(kind)) {
+    throw new BenchError(
+      "E_KEY",
+      `BENCH_SIGNER_KIND: ${JSON.stringify(kind)} is not a signer kind (expected one of: ${signerKinds.join(", ")})`,
+    );
+  }
   const name = env.BENCH_SIGNER_NAME;
   const named = (k: SignerKind) => (name ? { kind: k, name } : { kind: k });
   if (options.keyFile) {

@@ -62,7 +62,7 @@ export function resultDocument(options: FixtureOptions = {}): UnsignedResult {
         },
       ],
     },
-    config: { backend: "gguf", threads: 2, contextSize: 512, gpu: false, limit: null },
+    config: { backend: "gguf", threads: 2, parallel: 4, contextSize: 512, gpu: false, limit: null },
     scores: options.scores ?? [
       {
         task: "arc-easy",

@@ -60,7 +60,8 @@ class GgufModel implements LoadedModel {
   readonly #llama: Llama;
   readonly #model: LlamaModel;
   readonly #context: LlamaContext;
-  readonly #sequence: LlamaContextSequence;
+  readonly #free: LlamaContextSequence[] = [];
+  readonly #waiting: ((sequence: LlamaContextSequence) => void)[] = [];
   readonly #addBos: boolean;
   #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
 
@@ -74,21 +75,39 @@ class GgufModel implements LoadedModel {
     this.#llama = llama;
     this.#model = model;
     this.#context = context;
-    this.#sequence = context.getSequence();
+    for (let i = 0; i < info.parallel; i++) this.#free.push(context.getSequence());
     this.info = info;
     this.#addBos = addBos;
+  }
+
+  /** Requests on different sequences run concurrently; node-llama-cpp batches them into one decode. */
+  async #withSequence<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+    const sequence =
+      this.#free.pop() ?? (await new Promise<LlamaContextSequence>((r) => this.#waiting.push(r)));
+    try {
+      return await work(sequence);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(sequence);
+      else this.#free.push(sequence);
+    }
   }
 
   stats(): EngineStats {
     return { ...this.#stats };
   }
 
+  #active = 0;
+  #busySince = 0;
+
+  /** Engine time is wall time with at least one engine call running, so overlapping calls count once. */
   async #timed<T>(tokens: number, work: () => Promise<T>): Promise<T> {
-    const start = performance.now();
+    if (this.#active++ === 0) this.#busySince = performance.now();
     try {
       return await work();
     } finally {
-      this.#stats.engineSeconds += (performance.now() - start) / 1000;
+      if (--this.#active === 0)
+        this.#stats.engineSeconds += (performance.now() - this.#busySince) / 1000;
       this.#stats.tokensEvaluated += tokens;
     }
   }
@@ -147,7 +166,15 @@ class GgufModel implements LoadedModel {
       );
     }
     signal?.throwIfAborted();
-    const sequence = this.#sequence;
+    return this.#withSequence((sequence) => this.#score(sequence, contextTokens, choices, signal));
+  }
+
+  async #score(
+    sequence: LlamaContextSequence,
+    contextTokens: Token[],
+    choices: Token[][],
+    signal?: AbortSignal,
+  ): Promise<ContinuationScore[]> {
     const n = contextTokens.length;
     // Keep whatever prefix the previous item left; the last context token is always evaluated
     // again because its logits score every choice's first token.
@@ -187,25 +214,38 @@ class GgufModel implements LoadedModel {
     return scores;
   }
 
-  async generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
-    await this.#sequence.clearHistory();
-    const completion = new LlamaCompletion({ contextSequence: this.#sequence });
+  generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
+    return this.#withSequence((sequence) => this.#generate(sequence, request, signal));
+  }
+
+  async #generate(
+    sequence: LlamaContextSequence,
+    request: GenerateRequest,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
+    await sequence.clearHistory();
+    const completion = new LlamaCompletion({ contextSequence: sequence });
     const start = performance.now();
     let firstTokenAt: number | null = null;
     let generated = 0;
     const prompt = this.#encode(request.prompt);
-    const response = await this.#timed(prompt.length, () =>
-      completion.generateCompletionWithMeta(prompt, {
-        maxTokens: request.maxTokens,
-        temperature: 0,
-        ...(request.stop?.length ? { customStopTriggers: [...request.stop] } : {}),
-        ...(signal ? { signal } : {}),
-        onToken: (tokens) => {
-          firstTokenAt ??= performance.now();
-          generated += tokens.length;
-        },
-      }),
-    );
+    let response: Awaited<ReturnType<LlamaCompletion["generateCompletionWithMeta"]>>;
+    try {
+      response = await this.#timed(prompt.length, () =>
+        completion.generateCompletionWithMeta(prompt, {
+          maxTokens: request.maxTokens,
+          temperature: 0,
+          ...(request.stop?.length ? { customStopTriggers: [...request.stop] } : {}),
+          ...(signal ? { signal } : {}),
+          onToken: (tokens) => {
+            firstTokenAt ??= performance.now();
+            generated += tokens.length;
+          },
+        }),
+      );
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
     this.#stats.tokensEvaluated += generated;
     const reason = response.metadata.stopReason;
     return {
@@ -258,10 +298,11 @@ export const ggufBackend: Backend = {
         modelPath: options.weightsPath,
         gpuLayers: options.gpu === false ? 0 : "auto",
       });
+      const parallel = options.parallel ?? 1;
       const context = await model.createContext({
         contextSize: Math.min(options.contextSize, model.trainContextSize),
         threads: options.threads,
-        sequences: 1,
+        sequences: parallel,
       });
       const gpuUsed = llama.gpu !== false;
       const info: LoadedModel["info"] = {
@@ -272,8 +313,9 @@ export const ggufBackend: Backend = {
               used: false,
               reason: options.gpu === false ? "disabled by --gpu false" : "no supported GPU found",
             },
-        contextSize: context.contextSize,
+        contextSize: Math.min(options.contextSize, model.trainContextSize),
         threads: options.threads,
+        parallel,
       };
       return new GgufModel(
         llama,

@@ -13,6 +13,8 @@ export interface LoadOptions {
   gpu: false | "auto" | "cuda" | "vulkan" | "metal";
   /** Override the tokenizer's own add-BOS flag. */
   addBos?: boolean;
+  /** Requests the backend may serve at once (sequences batched into one forward pass). */
+  parallel?: number;
 }
 
 /** Choices that share one context: the backend may evaluate the context once. */
@@ -55,8 +57,11 @@ export interface BackendInfo {
   /** Package and engine versions, e.g. node-llama-cpp and llama.cpp release. */
   versions: Record<string, string>;
   gpu: { used: boolean; devices?: string[]; reason?: string };
+  /** Tokens one request can hold. */
   contextSize: number;
   threads: number;
+  /** Requests served at once; the runner keeps this many in flight. */
+  parallel: number;
 }
 
 export interface LoadedModel {

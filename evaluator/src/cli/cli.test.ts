@@ -172,7 +172,7 @@ describe("user mistakes", () => {
     [
       ["eval", tinyManifest, "--suite", "smoek"],
       1,
-      "--suite: unknown suite 'smoek' (did you mean 'smoke'? valid: smoke)",
+      "--suite: unknown suite 'smoek' (did you mean 'smoke'? valid: arc-easy, smoke)",
     ],
     [
       ["eval", tinyManifest, "--suite", "smoke", "--threads", "0"],
@@ -206,7 +206,7 @@ describe("user mistakes", () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('bad.yaml: $.id: "Bad Id" is malformed');
       expect(result.stdout).toContain("suites/smoke/suite.yaml (suite)");
-      expect(result.stdout).toMatch(/1 valid, 1 invalid\n$/);
+      expect(result.stdout).toMatch(/2 valid, 1 invalid\n$/);
     } finally {
       dir.cleanup();
     }

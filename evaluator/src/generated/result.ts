@@ -54,6 +54,10 @@ itemsEvaluated: number
 config: {
 backend: string
 threads: number
+/**
+ * Requests in flight at once (batched by the backend).
+ */
+parallel: number
 contextSize: number
 gpu: (string | boolean)
 limit: (number | null)

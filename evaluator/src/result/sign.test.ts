@@ -52,7 +52,14 @@ function unsignedDocument(): UnsignedResult {
         },
       ],
     },
-    config: { backend: "gguf", threads: 1, contextSize: 2048, gpu: false, limit: null },
+    config: {
+      backend: "gguf",
+      threads: 1,
+      parallel: 1,
+      contextSize: 2048,
+      gpu: false,
+      limit: null,
+    },
     scores: [
       { task: "mc", metric: "acc", value: 0.5, stderr: 0.5, n: 2, errors: 0, higherIsBetter: true },
     ],

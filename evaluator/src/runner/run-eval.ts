@@ -28,6 +28,11 @@ export interface EvalOptions {
   suite: string;
   limit?: number;
   threads: number;
+  /**
+   * Items in flight at once, batched by the backend (default 1). Above 1 it is faster on big
+   * machines, but batch composition varies, so log-likelihoods may differ in the last digits.
+   */
+  parallel?: number;
   gpu: LoadOptions["gpu"];
   /** Folder that receives results/<org>/<model>/<suite>/<run>.json. */
   outDir: string;
@@ -123,6 +128,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   const config: ResultDocument["config"] = {
     backend: manifest.data.backend.type,
     threads: options.threads,
+    parallel: options.parallel ?? 1,
     contextSize,
     gpu: options.gpu,
     limit: options.limit ?? null,
@@ -133,7 +139,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
       weights: weights.sha256,
       suite: suite.sha256,
       tasks: prepared.map((p) => [p.datasetSha256, p.promptSha256, p.items.length]),
-      config: { ...config, threads: undefined },
+      config: { ...config, threads: undefined, parallel: undefined },
     }),
   );
   const journal = new Journal(join(benchHome(env), "journals", `${runKey}.jsonl`));
@@ -168,6 +174,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         threads: options.threads,
         contextSize,
         gpu: options.gpu,
+        parallel: config.parallel,
         ...(manifest.data.backend.addBos === undefined
           ? {}
           : { addBos: manifest.data.backend.addBos }),
@@ -179,17 +186,35 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     let done = resumedItems;
     if (resumedItems > 0) progress.tick(done, `(resumed ${resumedItems})`);
     const evalStart = performance.now();
-    for (const { item, task } of pending) {
-      options.signal?.throwIfAborted();
-      const sample = await taskTypes[task.type as keyof typeof taskTypes].run(
-        item,
-        task,
-        model,
-        options.signal,
-      );
-      journal.append(sample);
-      progress.tick(++done);
-    }
+    const loaded = model;
+    const queue = pending.values();
+    let failed = false;
+    // Workers share one iterator; the first failure stops the others before their next item.
+    const worker = async () => {
+      for (const { item, task } of queue) {
+        if (failed) return;
+        options.signal?.throwIfAborted();
+        try {
+          const sample = await taskTypes[task.type as keyof typeof taskTypes].run(
+            item,
+            task,
+            loaded,
+            options.signal,
+          );
+          journal.append(sample);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+        progress.tick(++done);
+      }
+    };
+    const workers = Array.from(
+      { length: Math.min(config.parallel, Math.max(pending.length, 1)) },
+      worker,
+    );
+    const failure = (await Promise.allSettled(workers)).find((r) => r.status === "rejected");
+    if (failure) throw (failure as PromiseRejectedResult).reason;
     evalSeconds = (performance.now() - evalStart) / 1000;
     const engine = model.stats();
     const vram = await model.peakVramBytes?.();

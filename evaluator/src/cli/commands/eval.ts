@@ -16,6 +16,8 @@ Options:
   --suite <id|path>   suite id from suites/, or a suite.yaml (required)
   --limit <n>         evaluate only the first n items of each task
   --threads <n>       CPU threads (default: half the cores, at least 1; $BENCH_THREADS)
+  --parallel <n>      items in flight at once, batched by the backend (default 1; $BENCH_PARALLEL);
+                      above 1, log-likelihoods may differ in the last digits between runs
   --gpu <mode>        false | auto | cuda | vulkan | metal (default: false; $BENCH_GPU)
   --out <dir>         results folder (default: results)
   --key <file>        Ed25519 PEM private key to sign with (default: $BENCH_SIGNING_KEY,
@@ -40,6 +42,7 @@ export async function evalCommand(
     suite: { type: "string" },
     limit: { type: "string" },
     threads: { type: "string" },
+    parallel: { type: "string" },
     gpu: { type: "string" },
     out: { type: "string" },
     key: { type: "string" },
@@ -74,11 +77,16 @@ export async function evalCommand(
     positiveInt("BENCH_THREADS", process.env.BENCH_THREADS) ??
     defaultThreads();
   const limit = positiveInt("--limit", values.limit as string | undefined);
+  const parallel =
+    positiveInt("--parallel", values.parallel as string | undefined) ??
+    positiveInt("BENCH_PARALLEL", process.env.BENCH_PARALLEL) ??
+    4;
   const outcome = await runEvaluation({
     manifest,
     suite: values.suite as string,
     ...(limit === undefined ? {} : { limit }),
     threads,
+    parallel,
     gpu: (gpuText === "false" ? false : gpuText) as LoadOptions["gpu"],
     outDir: resolve((values.out as string | undefined) ?? "results"),
     ...(values.key ? { keyFile: values.key as string } : {}),

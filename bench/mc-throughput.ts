@@ -1,0 +1,174 @@
+/**
+ * Multiple-choice throughput of bench's gguf backend on stories260K, side by side with
+ * llama.cpp's own llama-perplexity on the same items when its binary is available.
+ *
+ *   npm run bench:mc -- [--items 400] [--threads 1] [--runs 3] [--reference DIR]
+ *
+ * DIR holds llama-perplexity (build it with ../shared/tools/llama-reference/build.sh; default
+ * /tmp/llama-reference/bin). Prints numbers; asserts nothing.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { runEvaluation } from "../evaluator/src/runner/run-eval.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const shared = join(root, "..", "shared");
+const { values } = parseArgs({
+  options: {
+    items: { type: "string", default: "400" },
+    threads: { type: "string", default: "1" },
+    runs: { type: "string", default: "3" },
+    reference: { type: "string", default: "/tmp/llama-reference/bin" },
+  },
+});
+const count = Number(values.items);
+const threads = Number(values.threads);
+const arcDev = join(shared, "datasets/arc/ARC-Easy/ARC-Easy-Dev.jsonl");
+const model = join(shared, "models/stories260K.gguf");
+if (!existsSync(arcDev) || !existsSync(model)) {
+  console.error(`needs ${arcDev} and ${model} (../shared beside the repository)`);
+  process.exit(2);
+}
+
+interface Arc {
+  question: { stem: string; choices: { text: string; label: string }[] };
+  answerKey: string;
+}
+// The first N four-choice ARC-Easy Dev items, as ../shared/tools/llama-reference/README.md uses.
+const records = readFileSync(arcDev, "utf8")
+  .trim()
+  .split("\n")
+  .map((line) => JSON.parse(line) as Arc)
+  .filter((r) => r.question.choices.length === 4)
+  .slice(0, count);
+
+const work = mkdtempSync(join(tmpdir(), "bench-mc-"));
+const suiteDir = join(work, "suites", "arc-easy-dev-bench");
+execFileSync("mkdir", ["-p", suiteDir]);
+const jsonl = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
+writeFileSync(join(suiteDir, "items.jsonl"), jsonl);
+const sha = execFileSync("sha256sum", [join(suiteDir, "items.jsonl")], { encoding: "utf8" }).split(
+  " ",
+)[0];
+// The prompt llama-perplexity's text format forces: one line, so "Question: q Answer:".
+writeFileSync(
+  join(suiteDir, "suite.yaml"),
+  `schemaVersion: 1
+id: arc-easy-dev-bench
+name: ARC-Easy dev (benchmark)
+version: 1.0.0
+category: reasoning
+license: CC-BY-SA-4.0
+tasks:
+  - id: arc
+    type: multiple_choice
+    dataset: { path: items.jsonl, sha256: ${sha}, format: jsonl }
+    prompt: "Question: {{ question.stem }} Answer:"
+    choices: "question.choices | map(attribute='text') | list"
+    labels: "question.choices | map(attribute='label') | list"
+    target: answerKey
+    metrics: [acc, acc_norm]
+`,
+);
+writeFileSync(
+  join(work, "model.yaml"),
+  `schemaVersion: 1
+id: karpathy/stories260K
+name: stories260K
+license: MIT
+purpose: evaluation
+backend: { type: gguf, contextSize: 2048 }
+weights: { path: ${model}, sha256: 270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d }
+`,
+);
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+console.log(
+  `stories260K, ${records.length} four-choice ARC-Easy Dev items, ${threads} thread(s)\n`,
+);
+console.log("bench (node-llama-cpp 3.22.1, shared context prefix per item):");
+for (let run = 1; run <= Number(values.runs); run++) {
+  const outcome = await runEvaluation({
+    manifest: join(work, "model.yaml"),
+    suite: suiteDir,
+    threads,
+    gpu: false,
+    outDir: join(work, `out-${run}`),
+    env: { ...process.env, BENCH_HOME: join(work, `home-${run}`) },
+  });
+  const m = outcome.document.performance.measured;
+  const samples = readFileSync(outcome.samplesPath, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { loglikelihoods: number[]; tokens: number[]; gold: number[] });
+  // llama-perplexity's rule: mean log-probability per token, argmax with ties to the first.
+  let perToken = 0;
+  for (const s of samples) {
+    const means = s.loglikelihoods.map((ll, i) => ll / (s.tokens[i] as number));
+    if (s.gold.includes(means.indexOf(Math.max(...means)))) perToken++;
+  }
+  const acc = outcome.document.scores
+    .map((s) => `${s.metric} ${fmt(s.value * 100, 2)}%`)
+    .join(", ");
+  console.log(
+    `  run ${run}: ${fmt(m.itemsPerSecond as number)} items/s (eval ${fmt(m.evalSeconds as number, 2)} s, wall ${fmt(m.wallSeconds as number, 2)} s incl. load), ` +
+      `outside llama.cpp evaluation ${fmt((1 - (m.engineShare as number)) * 100)}% of eval time; ${acc}, per-token ${fmt((perToken / samples.length) * 100, 2)}%`,
+  );
+}
+
+const perplexity = join(values.reference as string, "llama-perplexity");
+if (existsSync(perplexity)) {
+  const text = records
+    .map((r) => {
+      const gold = r.question.choices.findIndex((c) => c.label === r.answerKey);
+      const oneLine = (s: string) => s.replace(/\n/g, " ");
+      return [
+        `Question: ${oneLine(r.question.stem)} Answer:`,
+        String(gold),
+        ...r.question.choices.map((c) => oneLine(c.text)),
+      ].join("\n");
+    })
+    .join("\n");
+  writeFileSync(join(work, "arc.txt"), `${text}\n`);
+  console.log("\nllama-perplexity --hellaswag (llama.cpp's reference, 4 sequences per decode):");
+  for (let run = 1; run <= Number(values.runs); run++) {
+    const start = performance.now();
+    const output = execFileSync(
+      perplexity,
+      [
+        "-m",
+        model,
+        "-f",
+        join(work, "arc.txt"),
+        "--hellaswag",
+        "--hellaswag-tasks",
+        String(records.length),
+        "-t",
+        String(threads),
+      ],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const last =
+      output
+        .trim()
+        .split("\n")
+        .filter((l) => /^\d+\s/.test(l))
+        .at(-1) ?? "";
+    console.log(
+      `  run ${run}: ${fmt(records.length / seconds)} tasks/s (wall ${fmt(seconds, 2)} s incl. load); final line: ${last.trim()}`,
+    );
+  }
+} else {
+  console.log(
+    `\nllama-perplexity not found in ${values.reference}: build it with ../shared/tools/llama-reference/build.sh for the side-by-side figures.`,
+  );
+}
+rmSync(work, { recursive: true, force: true });

@@ -105,8 +105,8 @@ if (values["no-serve"]) {
   const stop = () => {
     if (preview.exitCode === null && preview.pid) process.kill(-preview.pid, "SIGTERM");
   };
-  process.on("SIGINT", () => (stop(), process.exit(130)));
-  process.on("SIGTERM", () => (stop(), process.exit(143)));
+  process.on("SIGINT", () => process.exit(130));
+  process.on("SIGTERM", () => process.exit(143));
   process.on("exit", stop);
   await waitForHttp(url, preview);
   console.log(`Leaderboard: ${url}  (Ctrl-C to stop)`);

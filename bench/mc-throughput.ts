@@ -2,7 +2,7 @@
  * Multiple-choice throughput of bench's gguf backend on stories260K, side by side with
  * llama.cpp's own llama-perplexity on the same items when its binary is available.
  *
- *   npm run bench:mc -- [--items 400] [--threads 1] [--runs 3] [--reference DIR]
+ *   npm run bench:mc -- [--items 400] [--threads 1] [--parallel 1] [--runs 3] [--reference DIR]
  *
  * DIR holds llama-perplexity (build it with ../shared/tools/llama-reference/build.sh; default
  * /tmp/llama-reference/bin). Prints numbers; asserts nothing.
@@ -21,6 +21,7 @@ const { values } = parseArgs({
   options: {
     items: { type: "string", default: "400" },
     threads: { type: "string", default: "1" },
+    parallel: { type: "string", default: "1" },
     runs: { type: "string", default: "3" },
     reference: { type: "string", default: "/tmp/llama-reference/bin" },
   },
@@ -96,6 +97,7 @@ for (let run = 1; run <= Number(values.runs); run++) {
     manifest: join(work, "model.yaml"),
     suite: suiteDir,
     threads,
+    parallel: Number(values.parallel),
     gpu: false,
     outDir: join(work, `out-${run}`),
     env: { ...process.env, BENCH_HOME: join(work, `home-${run}`) },

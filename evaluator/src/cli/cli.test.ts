@@ -98,6 +98,17 @@ describe("bench eval → verify", () => {
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain("untrusted  ");
     expect((await run("verify", out.dir, "--allow-untrusted")).code).toBe(0);
+
+    // trusting the local key (bench key prints its entry) makes the same result pass strictly
+    const entry = JSON.parse((await run("key", "--owner", "test maintainer")).stdout);
+    expect(entry.keyId).toBe(document.signature?.keyId);
+    writeFileSync(
+      join(out.dir, "trusted-keys.json"),
+      JSON.stringify({ schemaVersion: 1, keys: [entry] }),
+    );
+    const trusted = await run("verify", out.dir, "--trust", join(out.dir, "trusted-keys.json"));
+    expect(trusted.stdout).toContain(`trusted    ${file} (key ${entry.keyId}, test maintainer)`);
+    expect(trusted.code).toBe(0);
   });
 
   it("fails verify, naming the file, when any number changes", async () => {

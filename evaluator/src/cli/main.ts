@@ -2,6 +2,7 @@ import { evaluatorVersion } from "../env/fingerprint.ts";
 import { formatBenchError, isBenchError } from "../errors.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
 import { evalCommand } from "./commands/eval.ts";
+import { keyCommand } from "./commands/key.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { verifyCommand } from "./commands/verify.ts";
 
@@ -11,10 +12,16 @@ Usage:
   bench validate [paths…]                    check manifests and suites against schemas/
   bench eval <manifest> --suite <id> [...]   evaluate a model, write a signed result
   bench verify [paths…]                      check result signatures and the trust list
+  bench key [--owner <name>]                 print the signing key's trust-list entry
   bench <command> --help                     options of one command
   bench --version`;
 
-const commands = { validate: validateCommand, eval: evalCommand, verify: verifyCommand } as const;
+const commands = {
+  validate: validateCommand,
+  eval: evalCommand,
+  verify: verifyCommand,
+  key: keyCommand,
+} as const;
 
 export interface Io {
   stdout: NodeJS.WritableStream;

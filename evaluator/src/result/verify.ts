@@ -19,8 +19,12 @@ export interface VerifiedResult {
   signer?: { keyId: string; kind: string; name?: string; owner?: string };
 }
 
+/** The trust list of a results folder (`<dir>/trusted-keys.json`); empty when there is none. */
 export function loadTrustList(resultsDir: string): TrustList {
-  const file = join(resultsDir, trustListName);
+  return loadTrustListFile(join(resultsDir, trustListName));
+}
+
+export function loadTrustListFile(file: string): TrustList {
   if (!existsSync(file)) return { schemaVersion: 1, keys: [] };
   let data: unknown;
   try {

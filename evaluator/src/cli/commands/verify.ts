@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { displayPath } from "../../config/load.ts";
 import { BenchError } from "../../errors.ts";
-import { listResultFiles, loadTrustList, verifyResultFile } from "../../result/verify.ts";
+import { listResultFiles, loadTrustListFile, verifyResultFile } from "../../result/verify.ts";
 import { parse } from "../args.ts";
 
 export const verifyHelp = `bench verify [paths…]
@@ -44,7 +44,7 @@ export async function verifyCommand(
     : resolve("results", "trusted-keys.json");
   if (values.trust && !existsSync(trustFile))
     throw new BenchError("E_NOT_FOUND", `--trust: ${values.trust} does not exist`);
-  const trust = loadTrustList(trustFile.replace(/\/trusted-keys\.json$/, ""));
+  const trust = loadTrustListFile(trustFile);
   const reports = files.map((file) => verifyResultFile(file, trust));
   const allowUntrusted = values["allow-untrusted"] === true;
   const failed = reports.filter(

@@ -288,7 +288,10 @@ export const ggufBackend: Backend = {
         "E_BACKEND_LOAD",
         `gguf: no prebuilt llama.cpp binary for gpu=${String(options.gpu)}`,
         {
-          hint: "run with --gpu false for the CPU build, or install the @node-llama-cpp package for your GPU",
+          hint:
+            options.gpu === false
+              ? "reinstall dependencies (npm install) so that node-llama-cpp's prebuilt CPU binary is present"
+              : "run with --gpu false for the CPU build, or install the @node-llama-cpp package for your GPU",
           cause,
         },
       );

@@ -1,0 +1,11 @@
+export { backendIds, backends } from "./backends/registry.ts";
+export type { Backend, Capability, LoadedModel, LoadOptions } from "./backends/types.ts";
+export { loadManifest, loadSuite } from "./config/load.ts";
+export { validateAgainst } from "./config/schema.ts";
+export { BenchError, formatBenchError, isBenchError } from "./errors.ts";
+export type { ModelManifest } from "./generated/model.ts";
+export type { ResultDocument } from "./generated/result.ts";
+export type { SuiteDefinition } from "./generated/suite.ts";
+export type { TrustList } from "./generated/trust.ts";
+export { type EvalOptions, type EvalOutcome, runEvaluation } from "./runner/run-eval.ts";
+export { taskTypes, tasks } from "./tasks/registry.ts";

@@ -8,11 +8,12 @@
  * /tmp/llama-reference/bin). Prints numbers; asserts nothing.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { sha256Hex } from "../evaluator/src/result/canonical.ts";
 import { runEvaluation } from "../evaluator/src/runner/run-eval.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -49,7 +50,7 @@ const records = readFileSync(arcDev, "utf8")
 
 const work = mkdtempSync(join(tmpdir(), "bench-mc-"));
 const suiteDir = join(work, "suites", "arc-easy-dev-bench");
-execFileSync("mkdir", ["-p", suiteDir]);
+mkdirSync(suiteDir, { recursive: true });
 const jsonl = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
 writeFileSync(join(suiteDir, "items.jsonl"), jsonl);
 const sha = execFileSync("sha256sum", [join(suiteDir, "items.jsonl")], { encoding: "utf8" }).split(

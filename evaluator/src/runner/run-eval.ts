@@ -21,6 +21,7 @@ import { signResult, type UnsignedResult } from "../result/sign.ts";
 import { tasks as taskTypes } from "../tasks/registry.ts";
 import type { PreparedItem, Sample } from "../tasks/types.ts";
 import { Journal } from "./journal.ts";
+import { performanceFigures } from "./performance.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 
 export interface EvalOptions {
@@ -230,41 +231,14 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     const dir = join(options.outDir, org, name, suite.data.id);
     const documentPath = join(dir, `${runId}.json`);
     const samplesPath = join(dir, `${runId}.samples.jsonl`);
-    const measured: Record<string, number> = {
+    const figures = performanceFigures({
       wallSeconds: (performance.now() - wallStart) / 1000,
       loadSeconds,
       evalSeconds,
       itemsEvaluated: pending.length,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    };
-    if (pending.length > 0 && evalSeconds > 0) {
-      measured.itemsPerSecond = pending.length / evalSeconds;
-      measured.engineSeconds = engine.engineSeconds;
-      measured.engineShare = engine.engineSeconds / evalSeconds;
-      measured.tokensEvaluated = engine.tokensEvaluated;
-      measured.tokensPerSecond = engine.tokensEvaluated / evalSeconds;
-    }
-    if (vram !== undefined) measured.peakVramBytes = vram;
-    const notMeasured: ResultDocument["performance"]["notMeasured"] = [];
-    if (pending.length === 0)
-      notMeasured.push({
-        metric: "itemsPerSecond",
-        reason: "every item came from the journal of an earlier, interrupted run",
-      });
-    if (vram === undefined)
-      notMeasured.push({
-        metric: "peakVramBytes",
-        reason: model.info.gpu.used
-          ? "the backend cannot read VRAM use"
-          : `no GPU used (${model.info.gpu.reason ?? "CPU run"})`,
-      });
-    notMeasured.push({
-      metric: "energyJoules",
-      reason: "no power sensor is read yet (NVML and RAPL readers are not implemented)",
-    });
-    notMeasured.push({
-      metric: "timeToFirstTokenMs",
-      reason: "multiple-choice scoring generates no tokens",
+      engine,
+      vram,
+      gpu: model.info.gpu,
     });
 
     const document: UnsignedResult = {
@@ -310,7 +284,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         sha256: sha256Hex(samplesText),
         count: samples.length,
       },
-      performance: { measured, notMeasured },
+      performance: figures,
       environment: fingerprint({ id: backend.id, ...model.info.versions }, model.info.gpu),
     };
     const signed = signResult(document, key);

@@ -53,9 +53,7 @@ const suiteDir = join(work, "suites", "arc-easy-dev-bench");
 mkdirSync(suiteDir, { recursive: true });
 const jsonl = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
 writeFileSync(join(suiteDir, "items.jsonl"), jsonl);
-const sha = execFileSync("sha256sum", [join(suiteDir, "items.jsonl")], { encoding: "utf8" }).split(
-  " ",
-)[0];
+const sha = sha256Hex(jsonl);
 // The prompt llama-perplexity's text format forces: one line, so "Question: q Answer:".
 writeFileSync(
   join(suiteDir, "suite.yaml"),

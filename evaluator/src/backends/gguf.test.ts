@@ -74,11 +74,15 @@ describe.skipIf(!hasShared)(
       const published = [-0.4519, -3.8489, -7.7162, -12.2673];
       const scores = await model.loglikelihood?.({ context, continuations: choices });
       expect(scores?.map((s) => s.tokens)).toEqual([3, 2, 2, 4]);
-      expectClose(
-        scores?.map((s) => s.loglikelihood),
-        published,
-        3,
-      );
+      // The model is float32 and llama.cpp picks CPU kernels by instruction set, so machines differ
+      // in the fourth decimal: SOURCE.json says " table" -12.2673, STACK.md -12.2674, an AMD EPYC
+      // with AVX2 gives -12.2679. Within one machine the next test checks to 4 decimals.
+      for (const [i, score] of (scores ?? []).entries()) {
+        const expected = published[i] as number;
+        expect(Math.abs(score.loglikelihood - expected)).toBeLessThan(
+          1e-4 * Math.abs(expected) + 2e-4,
+        );
+      }
     });
 
     it("matches a full-distribution computation done in the test, whatever the item order", async () => {

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, writeFiles } from "../../test/helpers.ts";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import { type ArtifactRef, type ArtifactSource, resolveArtifact } from "./resolve.ts";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");

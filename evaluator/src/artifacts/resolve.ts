@@ -12,7 +12,7 @@ import {
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import { cacheDir } from "../paths.ts";
 
 /** A pinned artifact as declared in a manifest or suite. */

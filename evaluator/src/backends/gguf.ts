@@ -11,7 +11,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import type {
   Backend,
   ContinuationScore,

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -1,5 +1,5 @@
 import { evaluatorVersion } from "../env/fingerprint.ts";
-import { formatBenchError, isBenchError } from "../errors.ts";
+import { formatBenchError, isBenchError } from "../errors/index.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { keyCommand } from "./commands/key.ts";

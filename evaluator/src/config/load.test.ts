@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, writeFiles } from "../../test/helpers.ts";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import { loadManifest, loadSuite } from "./load.ts";
 
 const sha = "a".repeat(64);

@@ -1,17 +1,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { parseDocument } from "yaml";
 import { backendIds, isBackendId } from "../backends/registry.ts";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
 import type { SuiteDefinition } from "../generated/suite.ts";
 import { repoRoot } from "../paths.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
-import { metrics, metricIds } from "../pure/metrics/registry.ts";
+import { metricIds, metrics } from "../pure/metrics/registry.ts";
 import { sha256Hex } from "../result/canonical.ts";
 import { isTaskType, taskTypes } from "../tasks/registry.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { validateAgainst } from "./schema.ts";
+import { displayPath, readYaml } from "./yaml.ts";
+
+export { displayPath, readYaml };
 
 export interface Loaded<T> {
   /** Absolute path of the file. */
@@ -21,29 +23,6 @@ export interface Loaded<T> {
   data: T;
   /** sha256 of the file's bytes. */
   sha256: string;
-}
-
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return (rel.startsWith("..") ? file : rel).split(sep).join("/");
-}
-
-/** Parses a YAML file into plain data; syntax errors name file, line and column. */
-export function readYaml(file: string): { data: unknown; text: string } {
-  const label = displayPath(file);
-  if (!existsSync(file)) throw new BenchError("E_NOT_FOUND", `${label}: no such file`);
-  const text = readFileSync(file, "utf8");
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const lines = document.errors.map((error) => {
-      const at = error.linePos?.[0];
-      return `${label}${at ? `:${at.line}:${at.col}` : ""}: YAML syntax error: ${error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`;
-    });
-    throw new BenchError("E_YAML", lines.join("\n"), {
-      hint: "fix the YAML syntax; the schema is checked after that",
-    });
-  }
-  return { data: document.toJS({ maxAliasCount: 100 }), text };
 }
 
 function problems(label: string, list: string[]): void {

@@ -1,15 +1,15 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { BenchError } from "../errors.ts";
-import type { ModelManifest } from "../generated/model.ts";
-import type { ResultDocument } from "../generated/result.ts";
-import type { SuiteDefinition } from "../generated/suite.ts";
-import type { TrustList } from "../generated/trust.ts";
 // Imported, not read from disk, so the schemas travel with any bundle (the site's build).
 import modelSchema from "../../../schemas/model.schema.json" with { type: "json" };
 import resultSchema from "../../../schemas/result.schema.json" with { type: "json" };
 import suiteSchema from "../../../schemas/suite.schema.json" with { type: "json" };
 import trustSchema from "../../../schemas/trust.schema.json" with { type: "json" };
+import { BenchError } from "../errors/index.ts";
+import type { ModelManifest } from "../generated/model.ts";
+import type { ResultDocument } from "../generated/result.ts";
+import type { SuiteDefinition } from "../generated/suite.ts";
+import type { TrustList } from "../generated/trust.ts";
 import { closest } from "../pure/did-you-mean.ts";
 
 export interface SchemaTypes {

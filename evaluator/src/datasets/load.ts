@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 
 /** Records of a JSON Lines file; blank lines are skipped, every other line must be a JSON object. */
 export function readJsonl(path: string, label = path): Record<string, unknown>[] {

@@ -7,7 +7,7 @@ import {
 } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import { benchHome } from "../paths.ts";
 
 export const signerKinds = ["local", "ci", "maintainer"] as const;

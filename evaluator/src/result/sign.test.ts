@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, writeFiles } from "../../test/helpers.ts";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
 import { canonicalize, sha256Hex } from "./canonical.ts";

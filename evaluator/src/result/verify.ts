@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { validateAgainst } from "../config/schema.ts";
-import { BenchError, isBenchError } from "../errors.ts";
+import { BenchError, isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
 import { sha256Hex } from "./canonical.ts";

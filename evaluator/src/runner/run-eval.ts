@@ -8,7 +8,7 @@ import { displayPath, type Loaded, loadManifest, loadSuite } from "../config/loa
 import { validateAgainst } from "../config/schema.ts";
 import { readJsonl } from "../datasets/load.ts";
 import { fingerprint } from "../env/fingerprint.ts";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { SuiteDefinition, Task } from "../generated/suite.ts";

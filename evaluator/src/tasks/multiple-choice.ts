@@ -1,4 +1,4 @@
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 import type { Task } from "../generated/suite.ts";
 import { metrics } from "../pure/metrics/registry.ts";
 import { argmax as argmaxIndex } from "../pure/stats.ts";

@@ -1,5 +1,5 @@
 import { Template } from "@huggingface/jinja";
-import { BenchError } from "../errors.ts";
+import { BenchError } from "../errors/index.ts";
 
 /** Where a template came from, for error messages: `suites/x/suite.yaml: $.tasks[0].prompt`. */
 export interface TemplateSource {

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { LoadOptions } from "../../backends/types.ts";
-import { BenchError } from "../../errors.ts";
+import { BenchError } from "../../errors/index.ts";
 import { createProgress, silentProgress } from "../../runner/progress.ts";
 import { runEvaluation } from "../../runner/run-eval.ts";
 import { parse, positiveInt } from "../args.ts";

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { displayPath, loadManifest, loadSuite } from "../../config/load.ts";
-import { BenchError, isBenchError } from "../../errors.ts";
+import { BenchError, isBenchError } from "../../errors/index.ts";
 import { parse } from "../args.ts";
 
 export const validateHelp = `bench validate [paths…]

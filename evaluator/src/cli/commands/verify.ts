@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { displayPath } from "../../config/load.ts";
-import { BenchError } from "../../errors.ts";
+import { BenchError } from "../../errors/index.ts";
 import { listResultFiles, loadTrustListFile, verifyResultFile } from "../../result/verify.ts";
 import { parse } from "../args.ts";
 

@@ -1,5 +1,5 @@
-import { accNorm } from "./acc-norm.ts";
 import { acc } from "./acc.ts";
+import { accNorm } from "./acc-norm.ts";
 
 export type { Metric, MultipleChoiceOutcome } from "./types.ts";
 

@@ -1,16 +1,24 @@
+import { type ErrorCode, errorCatalogue } from "./catalogue.ts";
+
 /**
- * The one error type of the evaluator. `code` is stable (callers and tests branch on it);
- * `message` says what happened and names the file, field, flag or URL; `hint` says what to do.
+ * The one error type of the evaluator. `code` is stable and listed in the catalogue (callers and
+ * tests branch on it); `message` says what happened and names the file, field, flag or URL;
+ * `hint` says what to do.
  */
 export class BenchError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "BenchError";
     this.code = code;
     this.hint = options.hint;
+  }
+
+  /** Process exit status for this error: 2 for usage errors, 1 otherwise. */
+  get exitCode(): 1 | 2 {
+    return errorCatalogue[this.code].exit;
   }
 }
 

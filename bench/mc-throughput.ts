@@ -113,7 +113,7 @@ for (let run = 1; run <= Number(values.runs); run++) {
     if (s.gold.includes(means.indexOf(Math.max(...means)))) perToken++;
   }
   const acc = outcome.document.scores
-    .map((s) => `${s.metric} ${fmt(s.value * 100, 2)}%`)
+    .map((s) => `${s.metric} ${s.value === null ? "—" : `${fmt(s.value * 100, 2)}%`}`)
     .join(", ");
   console.log(
     `  run ${run}: ${fmt(m.itemsPerSecond as number)} items/s (eval ${fmt(m.evalSeconds as number, 2)} s, wall ${fmt(m.wallSeconds as number, 2)} s incl. load), ` +

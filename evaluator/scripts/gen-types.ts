@@ -9,12 +9,19 @@ import { compile } from "json-schema-to-typescript";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const schemaNames = ["model", "suite", "result", "trust"] as const;
 
-/** `oneOf: [{required: [a]}, {required: [b]}]` only constrains presence; the property types already say it. */
+/**
+ * `oneOf: [{required: [a]}, {required: [b]}]` only constrains presence; the property types already
+ * say it.
+ */
 function dropRequiredOnlyOneOf(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(dropRequiredOnlyOneOf);
   if (node === null || typeof node !== "object") return node;
   const out: Record<string, unknown> = {};
+  // A discriminated union's own `type`/`required`/`properties` only name the tag for ajv; the
+  // branches say it again, so the type is the plain union of the branches.
+  const tagged = Object.hasOwn(node, "discriminator");
   for (const [key, value] of Object.entries(node)) {
+    if (tagged && ["discriminator", "type", "required", "properties"].includes(key)) continue;
     if (
       key === "oneOf" &&
       Array.isArray(value) &&

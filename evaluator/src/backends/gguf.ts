@@ -46,6 +46,12 @@ function logProb(next: NextOutput | undefined, token: Token): { logprob: number;
   return { logprob: logit - max - Math.log(next.totalLogitWeight), greedy: logit >= max };
 }
 
+/**
+ * Context tokens are evaluated in batches of this many, aligned to absolute positions (see #score).
+ * Smaller chunks reuse more of a shared prefix; larger ones make fewer engine calls.
+ */
+const contextChunk = 64;
+
 const scoring = (targets: readonly Token[]) =>
   ({
     generateNext: {
@@ -176,19 +182,34 @@ class GgufModel implements LoadedModel {
     signal?: AbortSignal,
   ): Promise<ContinuationScore[]> {
     const n = contextTokens.length;
-    // Keep whatever prefix the previous item left; the last context token is always evaluated
-    // again because its logits score every choice's first token.
-    await this.#timed(0, () => sequence.adaptStateToTokens(contextTokens.slice(0, -1), false));
-    const pending = contextTokens.slice(sequence.nextTokenIndex);
+    // Reuse the previous item's context only in whole aligned chunks, and evaluate the rest in
+    // chunks aligned to absolute positions: every KV entry is then computed from the same batch as
+    // in a fresh evaluation, so an item's numbers never depend on the item before it (a resumed
+    // run reproduces an uninterrupted one bit for bit). The last context token is always
+    // evaluated again: its logits score every choice's first token.
+    const held = sequence.contextTokens;
+    let common = 0;
+    while (common < n - 1 && common < held.length && held[common] === contextTokens[common])
+      common++;
+    const keep = Math.floor(common / contextChunk) * contextChunk;
+    if (sequence.nextTokenIndex > keep) {
+      await this.#timed(0, () =>
+        sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]),
+      );
+    }
     const firstTargets = [...new Set(choices.map((c) => c[0] as Token))];
-    const contextOut = await this.#timed(pending.length, () =>
-      sequence.controlledEvaluate(
-        pending.map((token, i) =>
-          i === pending.length - 1 ? [token, scoring(firstTargets)] : token,
+    let contextOut: Awaited<ReturnType<LlamaContextSequence["controlledEvaluate"]>> = [];
+    for (let start = keep; start < n; ) {
+      const end = Math.min(n, (Math.floor(start / contextChunk) + 1) * contextChunk);
+      const chunk = contextTokens.slice(start, end);
+      contextOut = await this.#timed(chunk.length, () =>
+        sequence.controlledEvaluate(
+          chunk.map((token, i) => (start + i === n - 1 ? [token, scoring(firstTargets)] : token)),
         ),
-      ),
-    );
-    const last = contextOut[pending.length - 1]?.next;
+      );
+      start = end;
+    }
+    const last = contextOut[contextOut.length - 1]?.next;
     const scores: ContinuationScore[] = [];
     for (const tokens of choices) {
       signal?.throwIfAborted();

@@ -1,15 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { backendIds, isBackendId } from "../backends/registry.ts";
-import { BenchError } from "../errors/index.ts";
+import { BenchError, isBenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
 import type { SuiteDefinition } from "../generated/suite.ts";
 import { repoRoot } from "../paths.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
-import { metricIds, metrics } from "../pure/metrics/registry.ts";
 import { sha256Hex } from "../result/canonical.ts";
-import { isTaskType, taskTypes } from "../tasks/registry.ts";
-import { compileExpression, compileTemplate } from "../template/jinja.ts";
+import { type ResolvedTask, resolveTask } from "../tasks/resolve.ts";
 import { validateAgainst } from "./schema.ts";
 import { displayPath, readYaml } from "./yaml.ts";
 
@@ -23,6 +21,13 @@ export interface Loaded<T> {
   data: T;
   /** sha256 of the file's bytes. */
   sha256: string;
+  /** Paths declared in the file must resolve inside this folder. */
+  root: string;
+}
+
+/** A suite after loading: its definition and every task bound to its task type. */
+export interface ResolvedSuite extends Omit<SuiteDefinition, "tasks"> {
+  tasks: ResolvedTask[];
 }
 
 function problems(label: string, list: string[]): void {
@@ -30,7 +35,11 @@ function problems(label: string, list: string[]): void {
     throw new BenchError("E_INVALID", list.map((line) => `${label}: ${line}`).join("\n"));
 }
 
-/** Loads and validates a model manifest; its id must match its place under models/. */
+/**
+ * Loads and validates a model manifest. Its id is bound to its place: the file must be
+ * `models/<org>/<name>.yaml` and its id `<org>/<name>`, wherever the models folder sits, so a
+ * result can never be signed under an id its manifest's path does not give.
+ */
 export function loadManifest(path: string): Loaded<ModelManifest> {
   const file = resolve(path);
   const label = displayPath(file);
@@ -39,17 +48,25 @@ export function loadManifest(path: string): Loaded<ModelManifest> {
   const found: string[] = [];
   const parts = file.split(sep);
   const at = parts.lastIndexOf("models");
-  if (at >= 0 && parts.length - at === 3) {
-    const expected = `${parts[at + 1]}/${basename(file).replace(/\.ya?ml$/, "")}`;
-    if (manifest.id !== expected)
-      found.push(
-        `$.id: ${JSON.stringify(manifest.id)} does not match the file's place (expected "${expected}")`,
-      );
+  const name = basename(file).replace(/\.ya?ml$/, "");
+  const place =
+    at >= 0 && parts.length - at === 3 && name !== basename(file)
+      ? `${parts[at + 1]}/${name}`
+      : undefined;
+  if (place === undefined) {
+    found.push(
+      `$.id: ${JSON.stringify(manifest.id)} cannot be checked against the file's place (expected the file at models/<org>/<name>.yaml, e.g. models/${manifest.id}.yaml)`,
+    );
+  } else if (manifest.id !== place) {
+    found.push(
+      `$.id: ${JSON.stringify(manifest.id)} does not match the file's place (expected "${place}")`,
+    );
   }
   if (!isBackendId(manifest.backend.type))
     found.push(`$.backend.type: ${unknownIdMessage("backend", manifest.backend.type, backendIds)}`);
   problems(label, found);
-  return { file, label, data: manifest, sha256: sha256Hex(text) };
+  const root = parts.slice(0, at).join(sep) || sep;
+  return { file, label, data: manifest, sha256: sha256Hex(text), root };
 }
 
 /** A suite id (looked up under ./suites, then the built-in suites) or a path to suite.yaml or its folder. */
@@ -88,7 +105,7 @@ function readdirSafe(dir: string): string[] {
 }
 
 /** Loads and validates a suite: schema, folder name, task types, metrics and every template. */
-export function loadSuite(ref: string): Loaded<SuiteDefinition> {
+export function loadSuite(ref: string): Loaded<ResolvedSuite> {
   const file = findSuiteFile(ref);
   const label = displayPath(file);
   const { data, text } = readYaml(file);
@@ -100,6 +117,7 @@ export function loadSuite(ref: string): Loaded<SuiteDefinition> {
       `$.id: ${JSON.stringify(suite.id)} does not match its folder (expected "${folder}")`,
     );
   const seen = new Set<string>();
+  const tasks: ResolvedTask[] = [];
   for (const [i, task] of suite.tasks.entries()) {
     const at = `$.tasks[${i}]`;
     if (seen.has(task.id))
@@ -107,37 +125,19 @@ export function loadSuite(ref: string): Loaded<SuiteDefinition> {
         `${at}.id: ${JSON.stringify(task.id)} is used by an earlier task (expected unique task ids)`,
       );
     seen.add(task.id);
-    if (!isTaskType(task.type)) {
-      found.push(`${at}.type: ${unknownIdMessage("task type", task.type, taskTypes)}`);
-      continue;
-    }
-    for (const [j, metric] of task.metrics.entries()) {
-      if (!Object.hasOwn(metrics, metric))
-        found.push(`${at}.metrics[${j}]: ${unknownIdMessage("metric", metric, metricIds)}`);
-      else if (!metrics[metric as keyof typeof metrics].taskTypes.includes(task.type)) {
-        found.push(
-          `${at}.metrics[${j}]: metric '${metric}' does not apply to task type '${task.type}'`,
-        );
-      }
-    }
-    const templates: [string, string | undefined, boolean][] = [
-      ["prompt", task.prompt, false],
-      ["choices", task.choices, true],
-      ["labels", task.labels, true],
-      ["target", task.target, true],
-    ];
-    for (const [field, value, isExpression] of templates) {
-      if (value === undefined) continue;
-      try {
-        (isExpression ? compileExpression : compileTemplate)(value, {
-          file: label,
-          path: `${at}.${field}`,
-        });
-      } catch (error) {
-        found.push((error as Error).message.slice(label.length + 2));
-      }
+    try {
+      tasks.push(resolveTask(task, { file: label, path: at }));
+    } catch (error) {
+      if (!isBenchError(error)) throw error;
+      found.push(...error.message.split("\n").map((line) => line.slice(label.length + 2)));
     }
   }
   problems(label, found);
-  return { file, label, data: suite, sha256: sha256Hex(text) };
+  return {
+    file,
+    label,
+    data: { ...suite, tasks },
+    sha256: sha256Hex(text),
+    root: dirname(file),
+  };
 }

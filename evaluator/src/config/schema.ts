@@ -10,7 +10,7 @@ import type { ModelManifest } from "../generated/model.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { SuiteDefinition } from "../generated/suite.ts";
 import type { TrustList } from "../generated/trust.ts";
-import { closest } from "../pure/did-you-mean.ts";
+import { closest, unknownIdMessage } from "../pure/did-you-mean.ts";
 
 export interface SchemaTypes {
   model: ModelManifest;
@@ -32,6 +32,7 @@ function validators() {
     allowUnionTypes: true,
     verbose: true,
     allErrors: true,
+    discriminator: true,
   });
   addFormats(ajv);
   compiled = {
@@ -86,6 +87,15 @@ function valueAt(data: unknown, pointer: string): unknown {
   return node;
 }
 
+type SchemaNode = { properties?: Record<string, { const?: unknown }> };
+
+/** A local `#/$defs/x` reference of the suite schema (the only schema with a discriminated union). */
+function resolveRef(ref: string | undefined): SchemaNode | undefined {
+  const name = ref?.startsWith("#/$defs/") ? ref.slice("#/$defs/".length) : undefined;
+  const defs = (suiteSchema as { $defs?: Record<string, SchemaNode> }).$defs;
+  return name === undefined ? undefined : defs?.[name];
+}
+
 function describe(error: ErrorObject, data: unknown): string | undefined {
   const path = toJsonPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
@@ -123,6 +133,19 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
         return `${path}: sets ${(params.passingSchemas as number[] | null) ? "more than one" : "none"} of ${names.map((n) => `'${n}'`).join(", ")} (expected exactly one)`;
       }
       return `${path}: ${error.message} (expected exactly one of the allowed shapes)`;
+    }
+    case "discriminator": {
+      const tag = String(params.tag);
+      const value = valueAt(data, `${error.instancePath}/${tag}`);
+      const branches = (schema?.oneOf as { $ref?: string }[] | undefined) ?? [];
+      const allowed = branches
+        .map((b) => resolveRef(b.$ref)?.properties?.[tag]?.const)
+        .filter((v): v is string => typeof v === "string");
+      // A tag of the wrong type is reported by the `type` keyword already.
+      if (params.error === "tag" && value !== undefined) return undefined;
+      if (params.error === "tag")
+        return `${toJsonPath(error.instancePath, tag)}: is required but missing (expected one of: ${allowed.join(", ")})`;
+      return `${toJsonPath(error.instancePath, tag)}: ${unknownIdMessage(tag === "type" ? "task type" : tag, String(value), allowed)}`;
     }
     case "minItems":
       return `${path}: has too few items (expected at least ${params.limit})`;

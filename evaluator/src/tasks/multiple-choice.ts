@@ -1,14 +1,23 @@
 import { BenchError } from "../errors/index.ts";
-import type { Task } from "../generated/suite.ts";
-import { metrics } from "../pure/metrics/registry.ts";
-import { argmax as argmaxIndex } from "../pure/stats.ts";
+import type { MultipleChoiceTask } from "../generated/suite.ts";
+import { acc } from "../pure/metrics/acc.ts";
+import { accNorm } from "../pure/metrics/acc-norm.ts";
+import type { MultipleChoiceOutcome } from "../pure/metrics/types.ts";
+import { argmax } from "../pure/stats.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
-import type { PreparedItem, Sample, TaskType } from "./types.ts";
+import type { TaskType } from "./types.ts";
 
-interface MultipleChoiceRequest {
+export interface MultipleChoiceRequest {
   context: string;
   choices: string[];
   gold: number[];
+}
+
+export interface MultipleChoiceResult extends MultipleChoiceOutcome {
+  /** Tokens scored per choice. */
+  tokens: number[];
+  /** Whether each choice was the model's greedy continuation (lm-eval's is_greedy). */
+  greedy: boolean[];
 }
 
 function resolveGold(
@@ -41,89 +50,94 @@ function resolveGold(
  * Multiple choice by log-likelihood, as lm-evaluation-harness's `output_type: multiple_choice`:
  * each choice is scored as the continuation `target_delimiter + choice` of the rendered prompt.
  */
-export const multipleChoice: TaskType = {
+export const multipleChoice: TaskType<
+  MultipleChoiceTask,
+  MultipleChoiceRequest,
+  MultipleChoiceResult
+> = {
+  id: "multiple_choice",
   requires: ["loglikelihood"],
+  metrics: { acc, acc_norm: accNorm },
 
-  prepare(task, records, source) {
+  promptFields: ({ prompt, choices, labels, target, targetDelimiter }) => ({
+    prompt,
+    choices,
+    ...(labels === undefined ? {} : { labels }),
+    target,
+    ...(targetDelimiter === undefined ? {} : { targetDelimiter }),
+  }),
+
+  compile(task, source) {
     const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
     const prompt = compileTemplate(task.prompt, at("prompt"));
     const choicesOf = compileExpression(task.choices, at("choices"));
     const labelsOf = task.labels ? compileExpression(task.labels, at("labels")) : undefined;
     const targetOf = compileExpression(task.target, at("target"));
-    return records.map((record, index): PreparedItem => {
-      const fail = (problem: string) =>
-        new BenchError("E_DATASET", `${source.file}: ${source.path}: record ${index}: ${problem}`, {
-          hint: "fix the task's templates or the dataset record",
-        });
-      const choices = choicesOf(record);
-      if (
-        !Array.isArray(choices) ||
-        choices.length < 2 ||
-        !choices.every((c) => typeof c === "string")
-      ) {
-        throw fail(
-          `choices gave ${JSON.stringify(choices)} (expected a list of at least 2 strings)`,
-        );
-      }
-      const labels = labelsOf?.(record);
-      if (labels !== undefined && (!Array.isArray(labels) || labels.length !== choices.length)) {
-        throw fail(
-          `labels gave ${JSON.stringify(labels)} (expected ${choices.length} labels, one per choice)`,
-        );
-      }
-      const gold = resolveGold(targetOf(record), choices, labels as string[] | undefined);
-      if (typeof gold === "string") throw fail(gold);
-      const request: MultipleChoiceRequest = { context: prompt(record), choices, gold };
-      return { task: task.id, index, request };
-    });
-  },
-
-  async run(item: PreparedItem, task: Task, model, signal): Promise<Sample> {
-    const { context, choices, gold } = item.request as MultipleChoiceRequest;
-    const base = { task: item.task, index: item.index, context, choices, gold };
-    if (!model.loglikelihood) {
-      throw new BenchError(
-        "E_CAPABILITY",
-        `task ${task.id} needs log-likelihoods, which this backend does not provide`,
-      );
-    }
     const delimiter = task.targetDelimiter ?? " ";
-    try {
-      const scored = await model.loglikelihood(
-        { context, continuations: choices.map((c) => delimiter + c) },
-        signal,
-      );
-      const outcome = {
-        loglikelihoods: scored.map((s) => s.loglikelihood),
-        choiceChars: choices.map((c) => c.length),
-        gold,
-      };
-      const scores: Record<string, number> = {};
-      for (const id of task.metrics)
-        scores[id] = metrics[id as keyof typeof metrics].score(outcome);
-      const normalised = outcome.loglikelihoods.map(
-        (ll, i) => ll / (outcome.choiceChars[i] as number),
-      );
-      return {
-        ...base,
-        status: "ok",
-        scores,
-        prediction: argmaxIndex(outcome.loglikelihoods),
-        predictionNorm: argmaxIndex(normalised),
-        loglikelihoods: outcome.loglikelihoods,
-        tokens: scored.map((s) => s.tokens),
-        chars: outcome.choiceChars,
-        greedy: scored.map((s) => s.greedy),
-      };
-    } catch (error) {
-      if (!(error instanceof BenchError) || signal?.aborted) throw error;
-      const scores = Object.fromEntries(task.metrics.map((id) => [id, 0]));
-      return {
-        ...base,
-        status: "error",
-        scores,
-        error: { code: error.code, message: error.message },
-      };
-    }
+    return {
+      prepare(record, index) {
+        const fail = (problem: string) =>
+          new BenchError(
+            "E_DATASET",
+            `${source.file}: ${source.path}: record ${index}: ${problem}`,
+            {
+              hint: "fix the task's templates or the dataset record",
+            },
+          );
+        const choices = choicesOf(record);
+        if (
+          !Array.isArray(choices) ||
+          choices.length < 2 ||
+          !choices.every((c) => typeof c === "string")
+        ) {
+          throw fail(
+            `choices gave ${JSON.stringify(choices)} (expected a list of at least 2 strings)`,
+          );
+        }
+        const labels = labelsOf?.(record);
+        if (labels !== undefined && (!Array.isArray(labels) || labels.length !== choices.length)) {
+          throw fail(
+            `labels gave ${JSON.stringify(labels)} (expected ${choices.length} labels, one per choice)`,
+          );
+        }
+        const gold = resolveGold(targetOf(record), choices, labels as string[] | undefined);
+        if (typeof gold === "string") throw fail(gold);
+        return { context: prompt(record), choices, gold };
+      },
+
+      detail: ({ context, choices, gold }) => ({ context, choices, gold }),
+
+      async execute({ context, choices, gold }, model, signal) {
+        if (!model.loglikelihood) {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `${source.file}: ${source.path}: task ${task.id} needs log-likelihoods, which this backend does not provide`,
+          );
+        }
+        const scored = await model.loglikelihood(
+          { context, continuations: choices.map((c) => delimiter + c) },
+          signal,
+        );
+        return {
+          loglikelihoods: scored.map((s) => s.loglikelihood),
+          // lm-eval's completion_len is Python's len(choice): code points, not UTF-16 units.
+          choiceChars: choices.map((c) => [...c].length),
+          gold,
+          tokens: scored.map((s) => s.tokens),
+          greedy: scored.map((s) => s.greedy),
+        };
+      },
+
+      record: (_request, outcome) => ({
+        prediction: argmax(outcome.loglikelihoods),
+        predictionNorm: argmax(
+          outcome.loglikelihoods.map((ll, i) => ll / (outcome.choiceChars[i] as number)),
+        ),
+        loglikelihoods: [...outcome.loglikelihoods],
+        tokens: outcome.tokens,
+        chars: [...outcome.choiceChars],
+        greedy: outcome.greedy,
+      }),
+    };
   },
 };

@@ -1,9 +1,15 @@
+import type { Task } from "../generated/suite.ts";
 import { multipleChoice } from "./multiple-choice.ts";
 import type { TaskType } from "./types.ts";
 
-export const tasks = {
-  multiple_choice: multipleChoice,
-} as const satisfies Record<string, TaskType>;
+/** The config of the task type `K`: its branch of the suite schema's union. */
+export type TaskConfigOf<K extends Task["type"]> = Extract<Task, { type: K }>;
+
+/** Every task type, by the `type` a suite task names. */
+export const tasks: { readonly [K in Task["type"]]: TaskType<TaskConfigOf<K>, unknown, unknown> } =
+  {
+    multiple_choice: multipleChoice,
+  };
 
 export type TaskTypeId = keyof typeof tasks;
 export const taskTypes = Object.keys(tasks) as TaskTypeId[];

@@ -1,33 +1,40 @@
 import type { Capability, LoadedModel } from "../backends/types.ts";
 import type { Task } from "../generated/suite.ts";
+import type { Json, Metric } from "../pure/metrics/types.ts";
 
-/** One record turned into a request, ready to run. */
-export interface PreparedItem {
-  task: string;
-  /** Position of the record in the dataset file (0-based). */
-  index: number;
-  request: unknown;
+/** Where a task is declared, for messages: the suite file and the task's JSON path. */
+export interface TaskSource {
+  file: string;
+  path: string;
 }
 
-/** The per-item record written to the samples file. `scores` holds one number per metric. */
-export interface Sample {
-  task: string;
-  index: number;
-  status: "ok" | "error";
-  scores: Record<string, number>;
-  error?: { code: string; message: string };
-  [detail: string]: unknown;
-}
+/** A JSON object: what the samples file keeps of an item. */
+export type JsonObject = { [k: string]: Json };
 
-export interface TaskType {
+/**
+ * A task type owns its config (one branch of the suite schema's union, selected by `type`), the
+ * request it builds from a dataset record, and the outcome it gets back from a model, which its
+ * metrics score. Adding a task type is a schema branch, a file here and a registry entry.
+ */
+export interface TaskType<Config extends Task, Request, Outcome> {
+  id: Config["type"];
   /** Backend capabilities the task needs. */
   requires: readonly Capability[];
-  /** Turns dataset records into items; throws naming the record on bad data. */
-  prepare(
-    task: Task,
-    records: readonly Record<string, unknown>[],
-    source: { file: string; path: string },
-  ): PreparedItem[];
-  /** Runs one item on a model and scores it with the task's metrics. */
-  run(item: PreparedItem, task: Task, model: LoadedModel, signal?: AbortSignal): Promise<Sample>;
+  /** The metrics that read this task type's outcome, by id. */
+  metrics: Readonly<Record<string, Metric<Outcome, Json>>>;
+  /** The config fields that shape what the model sees; their digest is `promptSha256`. */
+  promptFields(config: Config): Json;
+  /** Compiles the task once (templates parsed, errors name file and path). */
+  compile(config: Config, source: TaskSource): CompiledTask<Request, Outcome>;
+}
+
+export interface CompiledTask<Request, Outcome> {
+  /** One dataset record as a request; throws E_DATASET naming the record on bad data. */
+  prepare(record: Readonly<Record<string, unknown>>, index: number): Request;
+  /** What the samples file keeps of the request (the prompt, the choices, the gold answer). */
+  detail(request: Request): JsonObject;
+  /** Runs the request on a model. A BenchError fails this item only; anything else the run. */
+  execute(request: Request, model: LoadedModel, signal?: AbortSignal): Promise<Outcome>;
+  /** What the samples file keeps of the outcome (log-likelihoods, predictions, ...). */
+  record(request: Request, outcome: Outcome): JsonObject;
 }

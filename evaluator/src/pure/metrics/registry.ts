@@ -1,12 +1,21 @@
 import { acc } from "./acc.ts";
 import { accNorm } from "./acc-norm.ts";
 
-export type { Metric, MultipleChoiceOutcome } from "./types.ts";
+import type { AnyMetric } from "./types.ts";
+
+export type {
+  Aggregate,
+  Aggregation,
+  AnyMetric,
+  Json,
+  Metric,
+  MultipleChoiceOutcome,
+} from "./types.ts";
 
 export const metrics = {
   acc,
   acc_norm: accNorm,
-} as const;
+} as const satisfies Record<string, AnyMetric>;
 
 export type MetricId = keyof typeof metrics;
 

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { mcTask, planInput } from "../../test/fixtures.ts";
+import { plan } from "./plan.ts";
+
+const indices = (p: ReturnType<typeof plan>) => p.tasks.map((t) => t.items.map((i) => i.index));
+
+describe("plan stage", () => {
+  it("plans every item of every task, in dataset order", () => {
+    const p = plan(
+      planInput([
+        [mcTask("a"), 3],
+        [mcTask("b"), 2],
+      ]),
+    );
+    expect([indices(p), p.total, p.complete]).toEqual([
+      [
+        [0, 1, 2],
+        [0, 1],
+      ],
+      5,
+      true,
+    ]);
+    expect(p.tasks.map((t) => t.itemsTotal)).toEqual([3, 2]);
+  });
+
+  it("takes the first `limit` items of each task and says the run is incomplete", () => {
+    const p = plan({
+      ...planInput([
+        [mcTask("a"), 5],
+        [mcTask("b"), 2],
+      ]),
+      limit: 3,
+    });
+    expect([indices(p), p.total, p.complete]).toEqual([
+      [
+        [0, 1, 2],
+        [0, 1],
+      ],
+      5,
+      false,
+    ]);
+  });
+
+  it("splits items into disjoint shards that cover the plan", () => {
+    const input = planInput([
+      [mcTask("a"), 10],
+      [mcTask("b"), 3],
+    ]);
+    const shards = [0, 1, 2].map((index) => plan({ ...input, shard: { index, count: 3 } }));
+    expect(shards.map(indices)).toEqual([
+      [[0, 3, 6, 9], [0]],
+      [[1, 4, 7], [1]],
+      [[2, 5, 8], [2]],
+    ]);
+    expect(shards.every((s) => !s.complete)).toBe(true);
+    expect(new Set(shards.map((s) => s.runKey)).size).toBe(3);
+  });
+
+  it.each([
+    { index: 3, count: 3 },
+    { index: -1, count: 2 },
+    { index: 0, count: 0 },
+    { index: 0.5, count: 2 },
+  ])("refuses shard $index/$count", (shard) => {
+    expect(() => plan({ ...planInput([[mcTask(), 4]]), shard })).toThrow("is not a shard");
+  });
+
+  const base = planInput([[mcTask(), 4]]);
+  const baseKey = plan(base).runKey;
+  it.each([
+    ["the manifest", { ...base, manifestSha256: "9".repeat(64) }],
+    ["the weights", { ...base, weightsSha256: "9".repeat(64) }],
+    ["the suite file", { ...base, suiteSha256: "9".repeat(64) }],
+    ["the evaluator version", { ...base, evaluatorVersion: "0.2.0" }],
+    ["--threads", { ...base, config: { ...base.config, threads: 2 } }],
+    ["--parallel", { ...base, config: { ...base.config, parallel: 4 } }],
+    ["--gpu", { ...base, config: { ...base.config, gpu: "auto" } }],
+    ["the context size", { ...base, config: { ...base.config, contextSize: 1024 } }],
+    ["--limit", { ...base, limit: 2 }],
+    ["a shard", { ...base, shard: { index: 0, count: 1 } }],
+    [
+      "a dataset",
+      { ...base, tasks: base.tasks.map((t) => ({ ...t, datasetSha256: "8".repeat(64) })) },
+    ],
+    ["a prompt", { ...planInput([[mcTask("mc", { prompt: "Q: {{ q }}\nAnswer:" }), 4]]) }],
+    ["a task id", { ...planInput([[mcTask("other"), 4]]) }],
+  ])("changes the run key when %s changes, so no journal is resumed by another run", (_, input) => {
+    expect(plan(input).runKey).not.toBe(baseKey);
+  });
+
+  it("gives the same run key for the same inputs", () => {
+    expect(plan(planInput([[mcTask(), 4]])).runKey).toBe(baseKey);
+  });
+});

@@ -12,6 +12,7 @@ import {
 import { validateAgainst } from "../config/schema.ts";
 import { listResultFiles } from "../result/verify.ts";
 import { main } from "./main.ts";
+import { commandSpecs } from "./options.ts";
 
 const tinyManifest = join(repoRoot, "models/bench/tiny-random-llama.yaml");
 const storiesManifest = join(repoRoot, "models/karpathy/stories260K.yaml");
@@ -209,6 +210,24 @@ describe("user mistakes", () => {
     expect(result.code).toBe(code);
   });
 
+  it.each([
+    [
+      ["verify", "--allow-untrsted"],
+      "bench verify: unknown flag '--allow-untrsted' (did you mean '--allow-untrusted'? valid: --trust, --allow-untrusted, --json, --help)\nhint: run bench verify --help\n",
+    ],
+    [
+      ["validate", "--jsno"],
+      "bench validate: unknown flag '--jsno' (did you mean '--json'? valid: --json, --help)\nhint: run bench validate --help\n",
+    ],
+    [
+      ["key", "--ownr", "me"],
+      "bench key: unknown flag '--ownr' (did you mean '--owner'? valid: --owner, --key, --help)\nhint: run bench key --help\n",
+    ],
+    [["key", "--owner", ""], "--owner: the value is empty\nhint: pass a value after --owner\n"],
+  ])("%j exits 2 with exactly this message", async (argv, stderr) => {
+    expect(await run(...argv)).toEqual({ code: 2, stdout: "", stderr });
+  });
+
   it("validate lists every invalid file and exits 1", async () => {
     const dir = tempDir();
     try {
@@ -221,5 +240,96 @@ describe("user mistakes", () => {
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe("help is generated from the option tables", () => {
+  it("bench --help lists every command and the global flags", async () => {
+    const result = await run("--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "bench: benchmark-as-code for open-weight language models
+
+      Usage:
+        bench validate [paths…]                  check manifests and suites against schemas/
+        bench eval <manifest> --suite <id|path>  evaluate a model on a suite, write a signed result
+        bench verify [paths…]                    check result signatures and the trust list
+        bench key                                print the signing key's trust-list entry
+        bench <command> --help                   options of one command
+        bench --version                          the evaluator's version
+
+      Global options (before or after the command):
+        --debug  print the stack and cause chain of any error
+                 env: BENCH_DEBUG
+      "
+    `);
+  });
+
+  it("bench eval --help", async () => {
+    const result = await run("eval", "--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "Usage: bench eval <manifest> --suite <id|path> [options]
+
+      Evaluates one model on one suite and writes a signed result and its samples to
+      <out>/<org>/<model>/<suite>/<run>.json. Finished items are journaled under $BENCH_HOME/journals:
+      after a crash or Ctrl-C, the same command resumes where it stopped (the result says resumed: true).
+
+      Arguments:
+        <manifest>  model manifest, models/<org>/<name>.yaml
+
+      Options:
+        --suite <id|path>  suite id from suites/, or a suite.yaml
+                           required
+        --limit <n>        only the first n items of each task (the result says complete: false)
+                           default: all
+        --threads <n>      CPU threads for llama.cpp, at most the number of logical cores (1 is fastest on
+                           2 cores)
+                           default: half the cores, ≥ 1; env: BENCH_THREADS
+        --parallel <n>     items in flight, batched into one forward pass (1..256, within the model's
+                           context); above 1 results are not bit-for-bit reproducible (log-likelihoods
+                           differ in the last digits with batch composition) and the journal key includes
+                           it
+                           default: 1; env: BENCH_PARALLEL
+        --gpu <mode>       GPU to offload to: false, auto, cuda, vulkan, metal; false runs on the CPU
+                           (prebuilt binaries only)
+                           default: false; env: BENCH_GPU
+        --out <dir>        where results are written
+                           default: results
+        --key <file>       Ed25519 PEM private key to sign with; without it and BENCH_SIGNING_KEY, a local
+                           key in $BENCH_HOME/keys, marked untrusted
+                           default: local key; env: BENCH_SIGNING_KEY (PEM text)
+        --json             machine-readable summary on stdout
+        -h, --help         show this help
+
+      Environment:
+        BENCH_MIRROR     folder searched by file name and sha256 before any download
+        BENCH_OFFLINE=1  never download
+        BENCH_CACHE      content-addressed artifact cache
+                         default: $BENCH_HOME/cache
+        BENCH_HOME       local signing key and run journals
+                         default: ~/.bench
+
+      Example:
+        bench eval models/bench/tiny-random-llama.yaml --suite smoke
+      "
+    `);
+  });
+
+  it.each(["validate", "verify", "key"])(
+    "bench %s --help names every flag of its table",
+    async (name) => {
+      const result = await run(name, "-h");
+      expect(result.code).toBe(0);
+      const spec = commandSpecs[name as keyof typeof commandSpecs];
+      for (const flag of Object.keys(spec.options)) expect(result.stdout).toContain(`--${flag}`);
+      expect(result.stdout).toContain(spec.description.split(" ").slice(0, 4).join(" "));
+    },
+  );
+
+  it("bench with no command prints the usage and exits 2", async () => {
+    const result = await run();
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe((await run("--help")).stdout);
   });
 });

@@ -1,58 +1,74 @@
 import { evaluatorVersion } from "../env/fingerprint.ts";
-import { formatBenchError, isBenchError } from "../errors/index.ts";
+import { BenchError } from "../errors/index.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
+import { debugRequested, splitGlobalFlags } from "./args.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { keyCommand } from "./commands/key.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { verifyCommand } from "./commands/verify.ts";
-
-const usage = `bench: benchmark-as-code for open-weight language models
-
-Usage:
-  bench validate [paths…]                    check manifests and suites against schemas/
-  bench eval <manifest> --suite <id> [...]   evaluate a model, write a signed result
-  bench verify [paths…]                      check result signatures and the trust list
-  bench key [--owner <name>]                 print the signing key's trust-list entry
-  bench <command> --help                     options of one command
-  bench --version`;
-
-const commands = {
-  validate: validateCommand,
-  eval: evalCommand,
-  verify: verifyCommand,
-  key: keyCommand,
-} as const;
+import { topLevelUsage } from "./help.ts";
+import { type CommandName, commandSpecs } from "./options.ts";
+import { crashHandler, reportError } from "./report.ts";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
 }
 
-/** Runs the CLI; returns the exit code. User mistakes print a message and a hint, never a stack. */
+type Run = (argv: string[], io: Io, env: NodeJS.ProcessEnv) => Promise<number>;
+
+const runners: Record<CommandName, Run> = {
+  validate: validateCommand,
+  eval: evalCommand,
+  verify: verifyCommand,
+  key: keyCommand,
+};
+
+/**
+ * Runs the CLI; returns the exit code. User mistakes print a message and a hint, never a stack;
+ * any other exception is one `internal error` line. `--debug` (or BENCH_DEBUG=1) adds stacks.
+ */
 export async function main(
   argv: string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(`${usage}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === "--version") {
-    io.stdout.write(`${evaluatorVersion()}\n`);
-    return 0;
-  }
-  if (!Object.hasOwn(commands, name)) {
-    io.stderr.write(`bench: ${unknownIdMessage("command", name, Object.keys(commands))}\n`);
-    return 2;
-  }
+  const { debug: debugFlag, rest } = splitGlobalFlags(argv);
+  let debug = debugFlag;
   try {
-    return await commands[name as keyof typeof commands](rest, io);
-  } catch (error) {
-    if (isBenchError(error)) {
-      io.stderr.write(`${formatBenchError(error)}\n`);
-      return error.code === "E_USAGE" ? 2 : 1;
+    debug = debugRequested(debugFlag, env);
+    const [name, ...args] = rest;
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      io.stdout.write(topLevelUsage());
+      return name === undefined ? 2 : 0;
     }
-    throw error;
+    if (name === "--version") {
+      io.stdout.write(`${evaluatorVersion()}\n`);
+      return 0;
+    }
+    if (!Object.hasOwn(runners, name))
+      throw new BenchError(
+        "E_USAGE",
+        `bench: ${unknownIdMessage("command", name, Object.keys(commandSpecs))}`,
+        { hint: "run bench --help" },
+      );
+    return await runners[name as CommandName](args, io, env);
+  } catch (error) {
+    return reportError(error, io, debug);
   }
+}
+
+/** The `bench` executable: reports stray async failures like main() does, sets the exit code. */
+export async function runBench(argv: string[]): Promise<void> {
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  let debug = splitGlobalFlags(argv).debug;
+  try {
+    debug = debugRequested(debug, process.env);
+  } catch {
+    // main() reports a bad BENCH_DEBUG
+  }
+  const crash = crashHandler(io, debug);
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+  process.exitCode = await main(argv, io);
 }

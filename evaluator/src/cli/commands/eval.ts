@@ -1,117 +1,98 @@
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { LoadOptions } from "../../backends/types.ts";
-import { BenchError } from "../../errors/index.ts";
+import { BenchError, isBenchError } from "../../errors/index.ts";
 import { createProgress, silentProgress } from "../../runner/progress.ts";
-import { runEvaluation } from "../../runner/run-eval.ts";
-import { parse, positiveInt } from "../args.ts";
+import { type EvalOutcome, runEvaluation } from "../../runner/run-eval.ts";
+import { parseCommandLine } from "../args.ts";
+import { commandHelp } from "../help.ts";
+import { evalSpec as spec } from "../options.ts";
 
-export const evalHelp = `bench eval <manifest> --suite <id|path> [options]
+const interruptSignals = ["SIGINT", "SIGTERM"] as const;
 
-Evaluates one model on one suite and writes a signed result and its samples to
-<out>/<org>/<model>/<suite>/<run>.json. Finished items are journaled under
-$BENCH_HOME/journals: run the same command again to resume an interrupted run.
+/**
+ * Runs `work` with an AbortSignal that the first SIGINT/SIGTERM aborts (the runner stops after
+ * the items in flight and journals them); a second signal exits 130 at once. The handlers are
+ * removed when `work` settles.
+ */
+async function interruptible<T>(
+  stderr: NodeJS.WritableStream,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    stderr.write(
+      `\nbench eval: ${signal}: stopping after the items in flight (again to quit now)\n`,
+    );
+    // The runner adds how many items are journaled to this message when it stops.
+    controller.abort(
+      new BenchError("E_INTERRUPTED", `bench eval: interrupted by ${signal}`, {
+        hint: "finished items are journaled under $BENCH_HOME/journals: run the same command again to resume",
+      }),
+    );
+  };
+  const handlers = interruptSignals.map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    // The runner reports an interruption as E_INTERRUPTED; anything else thrown after the abort
+    // (an engine's own AbortError) is still the interruption, not a bug.
+    if (controller.signal.aborted && !isBenchError(error)) throw controller.signal.reason;
+    throw error;
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
 
-Options:
-  --suite <id|path>   suite id from suites/, or a suite.yaml (required)
-  --limit <n>         evaluate only the first n items of each task
-  --threads <n>       CPU threads (default: half the cores, at least 1; $BENCH_THREADS)
-  --parallel <n>      items in flight at once, batched by the backend (default 1; $BENCH_PARALLEL);
-                      above 1, log-likelihoods may differ in the last digits between runs
-  --gpu <mode>        false | auto | cuda | vulkan | metal (default: false; $BENCH_GPU)
-  --out <dir>         results folder (default: results)
-  --key <file>        Ed25519 PEM private key to sign with (default: $BENCH_SIGNING_KEY,
-                      else a local key in $BENCH_HOME/keys, marked untrusted)
-  --json              print the result summary as JSON on stdout
-  -h, --help          show this help
-
-Environment: BENCH_MIRROR (offline mirror folder), BENCH_OFFLINE=1 (never download),
-BENCH_CACHE (artifact cache), BENCH_HOME (keys and journals, default ~/.bench).`;
-
-const gpuModes = ["false", "auto", "cuda", "vulkan", "metal"] as const;
-
-export function defaultThreads(): number {
-  return Math.max(1, Math.floor(availableParallelism() / 2));
+function printSummary(outcome: EvalOutcome, json: boolean, stdout: NodeJS.WritableStream): void {
+  const { document } = outcome;
+  if (json) {
+    stdout.write(
+      `${JSON.stringify({ documentPath: outcome.documentPath, samplesPath: outcome.samplesPath, run: document.run, scores: document.scores, performance: document.performance, signature: { keyId: document.signature?.keyId, signer: document.signature?.signer } }, null, 2)}\n`,
+    );
+    return;
+  }
+  for (const s of document.scores) {
+    const value = s.value === null ? "n/a" : s.value.toFixed(4);
+    const stderr = s.stderr === null ? "" : ` ± ${s.stderr.toFixed(4)}`;
+    stdout.write(
+      `${s.task} ${s.metric} ${value}${stderr} (n=${s.n}${s.errors ? `, ${s.errors} errors` : ""})\n`,
+    );
+  }
+  const rate = document.performance.measured.itemsPerSecond;
+  if (rate !== undefined)
+    stdout.write(
+      `${rate.toFixed(1)} items/s, ${((1 - (document.performance.measured.engineShare ?? 0)) * 100).toFixed(1)}% of eval time outside the engine\n`,
+    );
+  stdout.write(`signed by ${document.signature?.signer.kind} key ${document.signature?.keyId}\n`);
 }
 
 export async function evalCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const { values, positionals } = parse("eval", argv, {
-    suite: { type: "string" },
-    limit: { type: "string" },
-    threads: { type: "string" },
-    parallel: { type: "string" },
-    gpu: { type: "string" },
-    out: { type: "string" },
-    key: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    io.stdout.write(`${evalHelp}\n`);
+  const line = parseCommandLine(spec, argv, env);
+  if (line.help) {
+    io.stdout.write(commandHelp(spec));
     return 0;
   }
-  const manifest = positionals[0];
-  if (!manifest || positionals.length > 1) {
-    throw new BenchError(
-      "E_USAGE",
-      `bench eval: expected one manifest path, got ${positionals.length}`,
-      { hint: "bench eval models/<org>/<name>.yaml --suite smoke" },
-    );
-  }
-  if (!values.suite)
-    throw new BenchError("E_USAGE", "bench eval: --suite is required", {
-      hint: "pass --suite smoke, or the path of a suite.yaml",
-    });
-  const gpuText = (values.gpu as string | undefined) ?? process.env.BENCH_GPU ?? "false";
-  if (!(gpuModes as readonly string[]).includes(gpuText)) {
-    throw new BenchError(
-      "E_USAGE",
-      `--gpu: ${JSON.stringify(gpuText)} is not a GPU mode (expected one of: ${gpuModes.join(", ")})`,
-    );
-  }
-  const threads =
-    positiveInt("--threads", values.threads as string | undefined) ??
-    positiveInt("BENCH_THREADS", process.env.BENCH_THREADS) ??
-    defaultThreads();
-  const limit = positiveInt("--limit", values.limit as string | undefined);
-  const parallel =
-    positiveInt("--parallel", values.parallel as string | undefined) ??
-    positiveInt("BENCH_PARALLEL", process.env.BENCH_PARALLEL) ??
-    4;
-  const outcome = await runEvaluation({
-    manifest,
-    suite: values.suite as string,
-    ...(limit === undefined ? {} : { limit }),
-    threads,
-    parallel,
-    gpu: (gpuText === "false" ? false : gpuText) as LoadOptions["gpu"],
-    outDir: resolve((values.out as string | undefined) ?? "results"),
-    ...(values.key ? { keyFile: values.key as string } : {}),
-    progress: values.json ? silentProgress : createProgress(io.stderr),
-  });
-  const { document } = outcome;
-  if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ documentPath: outcome.documentPath, samplesPath: outcome.samplesPath, run: document.run, scores: document.scores, performance: document.performance, signature: { keyId: document.signature?.keyId, signer: document.signature?.signer } }, null, 2)}\n`,
-    );
-  } else {
-    for (const s of document.scores) {
-      const stderr = s.stderr === null ? "" : ` ± ${s.stderr.toFixed(4)}`;
-      io.stdout.write(
-        `${s.task} ${s.metric} ${s.value.toFixed(4)}${stderr} (n=${s.n}${s.errors ? `, ${s.errors} errors` : ""})\n`,
-      );
-    }
-    const rate = document.performance.measured.itemsPerSecond;
-    if (rate !== undefined)
-      io.stdout.write(
-        `${rate.toFixed(1)} items/s, ${((1 - (document.performance.measured.engineShare ?? 0)) * 100).toFixed(1)}% of eval time outside the engine\n`,
-      );
-    io.stdout.write(
-      `signed by ${document.signature?.signer.kind} key ${document.signature?.keyId}\n`,
-    );
-  }
+  const { values, positionals } = line;
+  const outcome = await interruptible(io.stderr, (signal) =>
+    runEvaluation({
+      manifest: positionals[0] as string,
+      suite: values.suite,
+      ...(values.limit === undefined ? {} : { limit: values.limit }),
+      threads: values.threads,
+      parallel: values.parallel,
+      gpu: values.gpu,
+      outDir: resolve(values.out),
+      ...(values.key === undefined ? {} : { keyFile: values.key }),
+      progress: values.json ? silentProgress : createProgress(io.stderr),
+      signal,
+      env,
+    }),
+  );
+  printSummary(outcome, values.json, io.stdout);
   return 0;
 }

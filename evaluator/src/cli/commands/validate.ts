@@ -2,17 +2,9 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { displayPath, loadManifest, loadSuite } from "../../config/load.ts";
 import { BenchError, isBenchError } from "../../errors/index.ts";
-import { parse } from "../args.ts";
-
-export const validateHelp = `bench validate [paths…]
-
-Checks model manifests (*.yaml under models/) and suites (suite.yaml) against schemas/
-and the registries, and lists every problem as file: json-path: problem (expected …).
-Paths may be files or folders; the default is models/ and suites/.
-
-Options:
-  --json       print {file, kind, ok, problems[]} per file as JSON
-  -h, --help   show this help`;
+import { parseCommandLine } from "../args.ts";
+import { commandHelp } from "../help.ts";
+import { validateSpec as spec } from "../options.ts";
 
 function collect(path: string, out: string[]): void {
   if (!existsSync(path)) throw new BenchError("E_NOT_FOUND", `${path}: no such file or folder`);
@@ -28,15 +20,14 @@ function collect(path: string, out: string[]): void {
 export async function validateCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const { values, positionals } = parse("validate", argv, {
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    io.stdout.write(`${validateHelp}\n`);
+  const line = parseCommandLine(spec, argv, env);
+  if (line.help) {
+    io.stdout.write(commandHelp(spec));
     return 0;
   }
+  const { values, positionals } = line;
   const roots =
     positionals.length > 0 ? positionals : ["models", "suites"].filter((p) => existsSync(p));
   const files: string[] = [];

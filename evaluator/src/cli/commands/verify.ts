@@ -2,62 +2,60 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { displayPath } from "../../config/load.ts";
 import { BenchError } from "../../errors/index.ts";
-import { listResultFiles, loadTrustListFile, verifyResultFile } from "../../result/verify.ts";
-import { parse } from "../args.ts";
-
-export const verifyHelp = `bench verify [paths…]
-
-Verifies signed result documents: schema, Ed25519 signature over the RFC 8785 canonical
-form, samples digest, and the signer against the trust list. Exits non-zero, naming the
-file, on any tampering or on a signer missing from the trust list.
-Paths may be files or folders; the default is results/.
-
-Options:
-  --trust <file>      trust list (default: <results>/trusted-keys.json)
-  --allow-untrusted   accept valid signatures by keys outside the trust list (e.g. local runs)
-  --json              print {file, status, problems[], signer} per file as JSON
-  -h, --help          show this help`;
+import { loadTrustListFile } from "../../result/trust-list.ts";
+import {
+  resultsRootFor,
+  type SkippedEntry,
+  scanResultFiles,
+  verifyResultFile,
+} from "../../result/verify.ts";
+import { parseCommandLine } from "../args.ts";
+import { commandHelp } from "../help.ts";
+import { verifySpec as spec } from "../options.ts";
 
 export async function verifyCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const { values, positionals } = parse("verify", argv, {
-    trust: { type: "string" },
-    "allow-untrusted": { type: "boolean" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) {
-    io.stdout.write(`${verifyHelp}\n`);
+  const line = parseCommandLine(spec, argv, env);
+  if (line.help) {
+    io.stdout.write(commandHelp(spec));
     return 0;
   }
+  const { values, positionals } = line;
   const roots = positionals.length > 0 ? positionals.map((p) => resolve(p)) : [resolve("results")];
-  const files: string[] = [];
-  for (const root of roots) {
-    if (!existsSync(root)) throw new BenchError("E_NOT_FOUND", `${root}: no such file or folder`);
-    if (statSync(root).isDirectory()) files.push(...listResultFiles(root));
-    else files.push(root);
+  // Each document is checked against the results folder it sits in: its ids must match its path.
+  const targets: { file: string; root: string }[] = [];
+  const skipped: SkippedEntry[] = [];
+  for (const path of roots) {
+    if (!existsSync(path)) throw new BenchError("E_NOT_FOUND", `${path}: no such file or folder`);
+    const root = resultsRootFor(path);
+    if (statSync(path).isDirectory()) {
+      const scan = scanResultFiles(path);
+      targets.push(...scan.files.map((file) => ({ file, root })));
+      skipped.push(...scan.skipped);
+    } else targets.push({ file: path, root });
   }
   const trustFile = values.trust
     ? resolve(values.trust as string)
     : resolve("results", "trusted-keys.json");
   if (values.trust && !existsSync(trustFile))
     throw new BenchError("E_NOT_FOUND", `--trust: ${values.trust} does not exist`);
-  const trust = loadTrustListFile(trustFile);
-  const reports = files.map((file) => verifyResultFile(file, trust));
+  const trust = loadTrustListFile(displayPath(trustFile));
+  const reports = targets.map(({ file, root }) => verifyResultFile(file, trust, { root }));
   const allowUntrusted = values["allow-untrusted"] === true;
   const failed = reports.filter(
     (r) => r.status === "invalid" || (r.status === "untrusted" && !allowUntrusted),
   );
   if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify(
-        reports.map(({ document: _d, ...r }) => ({ ...r, file: displayPath(r.file) })),
-        null,
-        2,
-      )}\n`,
-    );
+    const checked = reports.map(({ document: _d, ...r }) => ({ ...r, file: displayPath(r.file) }));
+    const passedOver = skipped.map((s) => ({
+      file: displayPath(s.path),
+      status: "skipped",
+      problems: [`${displayPath(s.path)}: ${s.reason}`],
+    }));
+    io.stdout.write(`${JSON.stringify([...checked, ...passedOver], null, 2)}\n`);
   } else {
     for (const r of reports) {
       const label = displayPath(r.file);
@@ -69,6 +67,7 @@ export async function verifyCommand(
         );
       else for (const p of r.problems) io.stdout.write(`TAMPERED   ${p}\n`);
     }
+    for (const s of skipped) io.stdout.write(`skipped    ${displayPath(s.path)}: ${s.reason}\n`);
     io.stdout.write(
       `${reports.length} checked: ${reports.filter((r) => r.status === "trusted").length} trusted, ${reports.filter((r) => r.status === "untrusted").length} untrusted, ${reports.filter((r) => r.status === "invalid").length} invalid\n`,
     );

@@ -1,0 +1,182 @@
+/**
+ * Every command's options in one table each: parsing, `--help`, the README and docs/cli.md
+ * (`npm run gen:docs`) and the GitHub Action's inputs all read these.
+ */
+import { availableParallelism } from "node:os";
+import type { LoadOptions } from "../backends/types.ts";
+import { defineCommand, integer, nonEmpty, oneOf, switchValue } from "./define.ts";
+
+/** `bench eval` runs llama.cpp on half the logical cores by default (1 is fastest on 2 cores). */
+export function defaultThreads(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
+const gpuModes = {
+  false: false,
+  auto: "auto",
+  cuda: "cuda",
+  vulkan: "vulkan",
+  metal: "metal",
+} as const satisfies Record<string, LoadOptions["gpu"]>;
+
+const signingKeyEnv = { name: "BENCH_SIGNING_KEY", note: "PEM text" };
+
+export const evalSpec = defineCommand({
+  name: "eval",
+  summary: "evaluate a model on a suite, write a signed result",
+  description:
+    "Evaluates one model on one suite and writes a signed result and its samples to <out>/<org>/<model>/<suite>/<run>.json. Finished items are journaled under $BENCH_HOME/journals: after a crash or Ctrl-C, the same command resumes where it stopped (the result says resumed: true).",
+  positionals: [
+    { name: "manifest", required: true, help: "model manifest, models/<org>/<name>.yaml" },
+  ],
+  options: {
+    suite: {
+      type: "string",
+      value: "id|path",
+      required: true,
+      help: "suite id from suites/, or a suite.yaml",
+      parse: nonEmpty,
+    },
+    limit: {
+      type: "string",
+      value: "n",
+      defaultText: "all",
+      help: "only the first n items of each task (the result says complete: false)",
+      parse: integer(1, 2 ** 31 - 1),
+    },
+    threads: {
+      type: "string",
+      value: "n",
+      env: "BENCH_THREADS",
+      default: defaultThreads,
+      defaultText: "half the cores, ≥ 1",
+      help: "CPU threads for llama.cpp, at most the number of logical cores (1 is fastest on 2 cores)",
+      parse: integer(1, availableParallelism, (n) => `the ${n} logical cores of this machine`),
+    },
+    parallel: {
+      type: "string",
+      value: "n",
+      env: "BENCH_PARALLEL",
+      default: 1,
+      help: "items in flight, batched into one forward pass (1..256, within the model's context); above 1 results are not bit-for-bit reproducible (log-likelihoods differ in the last digits with batch composition) and the journal key includes it",
+      parse: integer(1, 256),
+    },
+    gpu: {
+      type: "string",
+      value: "mode",
+      env: "BENCH_GPU",
+      default: false,
+      help: `GPU to offload to: ${Object.keys(gpuModes).join(", ")}; false runs on the CPU (prebuilt binaries only)`,
+      parse: oneOf("a GPU mode", gpuModes),
+    },
+    out: {
+      type: "string",
+      value: "dir",
+      default: "results",
+      help: "where results are written",
+      parse: nonEmpty,
+    },
+    key: {
+      type: "string",
+      value: "file",
+      relatedEnv: signingKeyEnv,
+      defaultText: "local key",
+      help: "Ed25519 PEM private key to sign with; without it and BENCH_SIGNING_KEY, a local key in $BENCH_HOME/keys, marked untrusted",
+      parse: nonEmpty,
+    },
+    json: { type: "boolean", help: "machine-readable summary on stdout" },
+  },
+  environment: [
+    { name: "BENCH_MIRROR", help: "folder searched by file name and sha256 before any download" },
+    { name: "BENCH_OFFLINE", value: "1", help: "never download" },
+    { name: "BENCH_CACHE", default: "$BENCH_HOME/cache", help: "content-addressed artifact cache" },
+    { name: "BENCH_HOME", default: "~/.bench", help: "local signing key and run journals" },
+  ],
+  example: "bench eval models/bench/tiny-random-llama.yaml --suite smoke",
+});
+
+export const validateSpec = defineCommand({
+  name: "validate",
+  summary: "check manifests and suites against schemas/",
+  description:
+    "Checks model manifests (*.yaml under models/) and suites (suite.yaml) against schemas/ and the registries, and lists every problem as file: json-path: problem (expected …).",
+  positionals: [
+    { name: "paths", variadic: true, help: "files or folders (default: models/ and suites/)" },
+  ],
+  options: {
+    json: { type: "boolean", help: "print {file, kind, ok, problems[]} per file as JSON" },
+  },
+  example: "bench validate models/karpathy/stories260K.yaml",
+});
+
+export const verifySpec = defineCommand({
+  name: "verify",
+  summary: "check result signatures and the trust list",
+  description:
+    "Verifies signed result documents: schema, Ed25519 signature over the RFC 8785 canonical form, samples digest, and the signer against the trust list. Exits non-zero, naming the file, on any tampering or on a signer missing from the trust list.",
+  positionals: [{ name: "paths", variadic: true, help: "files or folders (default: results/)" }],
+  options: {
+    trust: {
+      type: "string",
+      value: "file",
+      defaultText: "<results>/trusted-keys.json",
+      help: "trust list",
+      parse: nonEmpty,
+    },
+    "allow-untrusted": {
+      type: "boolean",
+      help: "accept valid signatures by keys outside the trust list (e.g. local runs)",
+    },
+    json: { type: "boolean", help: "print {file, status, problems[], signer} per file as JSON" },
+  },
+  example: "bench verify results/ --allow-untrusted",
+});
+
+export const keySpec = defineCommand({
+  name: "key",
+  summary: "print the signing key's trust-list entry",
+  description:
+    "Prints the public half of the signing key that bench eval would use, as an entry for results/trusted-keys.json. Creates the local key ($BENCH_HOME/keys) if there is none yet. The private key is never printed.",
+  positionals: [],
+  options: {
+    owner: {
+      type: "string",
+      value: "name",
+      defaultText: "the signer kind",
+      help: "who the key belongs to",
+      parse: nonEmpty,
+    },
+    key: {
+      type: "string",
+      value: "file",
+      relatedEnv: signingKeyEnv,
+      defaultText: "the key bench eval uses",
+      help: "describe this Ed25519 PEM private key instead",
+      parse: nonEmpty,
+    },
+  },
+  example: 'bench key --owner "Your Name"',
+});
+
+/** Every command, in the order of the top-level usage. */
+export const commandSpecs = {
+  validate: validateSpec,
+  eval: evalSpec,
+  verify: verifySpec,
+  key: keySpec,
+} as const;
+
+export type CommandName = keyof typeof commandSpecs;
+
+/** Accepted before or after the command. */
+export const globalOptions = {
+  debug: {
+    type: "boolean",
+    env: "BENCH_DEBUG",
+    help: "print the stack and cause chain of any error",
+    parse: switchValue,
+  },
+} as const;
+
+/** Given to every command; not listed in the README table. */
+export const helpOption = { type: "boolean", short: "h", help: "show this help" } as const;

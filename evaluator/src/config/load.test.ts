@@ -142,6 +142,27 @@ describe("model manifests", () => {
     expect(message.startsWith("<tmp>/models/acme/tiny.yaml")).toBe(true);
   });
 
+  // Wherever the file sits, its id must be models/<org>/<name>.yaml's: a nested folder or a
+  // file outside models/ once skipped the check, and bench eval signed results under any id.
+  it.each([
+    ["a nested folder", "models/acme/sub/tiny.yaml", "acme/tiny"],
+    ["a nested folder named like the id", "models/acme/tiny/tiny.yaml", "acme/tiny"],
+    ["a file outside models/", "elsewhere/acme/tiny.yaml", "acme/tiny"],
+    ["a file at the top of models/", "models/tiny.yaml", "acme/tiny"],
+    ["a file without a .yaml extension", "models/acme/tiny.txt", "acme/tiny"],
+  ])("rejects a manifest in %s (%s)", (_, place, id) => {
+    writeFiles(root, { [place]: goodManifest.replace("id: acme/tiny", `id: ${id}`) });
+    expect(() => loadManifest(`${root}/${place}`)).toThrow(
+      `${root}/${place}: $.id: "${id}" cannot be checked against the file's place (expected the file at models/<org>/<name>.yaml, e.g. models/${id}.yaml)`,
+    );
+  });
+
+  it("binds the id to the innermost models folder, and resolves paths from the folder above it", () => {
+    writeFiles(root, { "a/models/b/models/acme/tiny.yaml": goodManifest });
+    const loaded = loadManifest(`${root}/a/models/b/models/acme/tiny.yaml`);
+    expect([loaded.data.id, loaded.root]).toEqual(["acme/tiny", `${root}/a/models/b`]);
+  });
+
   it("lists every problem, one line each, as file: path: problem (expected …)", () => {
     const text = goodManifest
       .replace("license: MIT\n", "")

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot, tempDir } from "../../test/helpers.ts";
+import { repoRoot, tempDir, writeFiles } from "../../test/helpers.ts";
+import { sha256Hex } from "../result/canonical.ts";
 import type { Progress } from "./progress.ts";
 import { runEvaluation } from "./run-eval.ts";
 
@@ -64,5 +65,90 @@ describe("an interrupted run", () => {
     });
     expect(fresh.resumedItems).toBe(0);
     expect(resumed.document.scores).toEqual(fresh.document.scores);
+  });
+});
+
+describe("failed items", () => {
+  let root: { dir: string; cleanup: () => void };
+  beforeAll(() => {
+    root = tempDir("bench-failed-");
+  });
+  afterAll(() => root.cleanup());
+
+  /** A suite of four questions, the ones at `long` too long for the model's 512-token context. */
+  function suiteWith(long: number[]): string {
+    const records = [0, 1, 2, 3].map((i) => ({
+      question: long.includes(i) ? "why ".repeat(600) : `question ${i}`,
+      choices: ["yes", "no"],
+      answer: 0,
+    }));
+    const items = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
+    const folder = join(root.dir, `suite-${long.join("-") || "none"}`, "overflow");
+    writeFiles(folder, {
+      "items.jsonl": items,
+      "suite.yaml": [
+        "schemaVersion: 1",
+        "id: overflow",
+        "name: Overflow",
+        "version: 1.0.0",
+        "category: smoke",
+        "license: MIT",
+        "tasks:",
+        "  - id: yn",
+        "    type: multiple_choice",
+        `    dataset: {path: items.jsonl, sha256: ${sha256Hex(items)}, format: jsonl}`,
+        '    prompt: "Q: {{ question }}\\nA:"',
+        "    choices: choices",
+        "    target: answer",
+        "    metrics: [acc, acc_norm]",
+        "",
+      ].join("\n"),
+    });
+    return join(folder, "suite.yaml");
+  }
+
+  const run = (suite: string, name: string) =>
+    runEvaluation({
+      manifest,
+      suite,
+      threads: 1,
+      gpu: false,
+      outDir: join(root.dir, "out", name),
+      env: { BENCH_HOME: join(root.dir, "home", name) },
+    });
+
+  it("records them with their error, counts them and leaves them out of every metric", async () => {
+    const outcome = await run(suiteWith([1, 3]), "some");
+    const lines = readFileSync(outcome.samplesPath, "utf8").trim().split("\n");
+    const samples = lines.map((l) => JSON.parse(l));
+    expect(samples.map((s) => [s.index, s.status, s.error?.code, s.scores === undefined])).toEqual([
+      [0, "ok", undefined, false],
+      [1, "error", "E_CONTEXT_OVERFLOW", true],
+      [2, "ok", undefined, false],
+      [3, "error", "E_CONTEXT_OVERFLOW", true],
+    ]);
+    const ok = samples.filter((s) => s.status === "ok");
+    expect(outcome.document.scores).toEqual(
+      ["acc", "acc_norm"].map((metric) => ({
+        task: "yn",
+        metric,
+        value: (ok[0].scores[metric] + ok[1].scores[metric]) / 2,
+        stderr: expect.any(Number),
+        n: 2,
+        errors: 2,
+        higherIsBetter: true,
+        aggregation: "mean",
+      })),
+    );
+  });
+
+  it("gives no value, and says so, when every item failed", async () => {
+    const outcome = await run(suiteWith([0, 1, 2, 3]), "all");
+    expect(
+      outcome.document.scores.map((s) => [s.metric, s.value, s.stderr, s.n, s.errors]),
+    ).toEqual([
+      ["acc", null, null, 0, 4],
+      ["acc_norm", null, null, 0, 4],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -13,7 +14,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, writeFiles } from "../../test/helpers.ts";
 import { BenchError } from "../errors/index.ts";
-import { type ArtifactRef, type ArtifactSource, resolveArtifact } from "./resolve.ts";
+import {
+  type ArtifactRef,
+  type ArtifactSource,
+  mirrorLimits,
+  type ResolveOptions,
+  resolveArtifact,
+} from "./resolve.ts";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -80,7 +87,7 @@ function freshEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function source(): ArtifactSource {
-  return { declaredIn: join(root, "models", "acme", "tiny.yaml"), field: "$.weights" };
+  return { declaredIn: join(root, "models", "acme", "tiny.yaml"), field: "$.weights", root };
 }
 
 /** Every plain file below `dir` (none when it does not exist). */
@@ -157,6 +164,228 @@ describe("local paths", () => {
       code: "E_ARTIFACT_MISSING",
       message: "<tmp>/models/acme/tiny.yaml: $.weights: sets neither url nor path",
     });
+  });
+});
+
+describe("local paths stay inside their root", () => {
+  /** A suite at <tmp>/contain/suites/demo/suite.yaml whose root is its folder. */
+  const suiteDir = () => join(root, "contain", "suites", "demo");
+  const suiteSource = (): ArtifactSource => ({
+    declaredIn: join(suiteDir(), "suite.yaml"),
+    field: "$.tasks[0].dataset",
+    root: suiteDir(),
+  });
+
+  beforeAll(() => {
+    writeFiles(join(root, "contain"), {
+      "suites/demo/data/items.jsonl": weights,
+      "suites/other/items.jsonl": weights,
+      "outside.jsonl": weights,
+    });
+    mkdirSync(join(suiteDir(), "a-folder"), { recursive: true });
+    symlinkSync(join(root, "contain", "outside.jsonl"), join(suiteDir(), "link.jsonl"));
+    symlinkSync(join(root, "contain", "suites", "other"), join(suiteDir(), "linked-dir"));
+    symlinkSync(join(suiteDir(), "data", "items.jsonl"), join(suiteDir(), "inner-link.jsonl"));
+  });
+
+  it.each([
+    ["a path in a subfolder", "data/items.jsonl", "data/items.jsonl"],
+    ["a path that goes up and back in", "data/../data/items.jsonl", "data/items.jsonl"],
+    ["a link to a file inside the root", "inner-link.jsonl", "data/items.jsonl"],
+  ])("accepts %s", async (_, path, real) => {
+    const resolved = await resolveArtifact({ path, sha256: weightsSha }, suiteSource(), {
+      env: freshEnv(),
+    });
+    expect(resolved).toEqual({ path: join(suiteDir(), real), sha256: weightsSha, origin: "path" });
+  });
+
+  it.each([
+    [
+      "an absolute path",
+      () => join(root, "contain", "outside.jsonl"),
+      "E_PATH_ESCAPE",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "<tmp>/contain/outside.jsonl" is absolute (expected a path relative to <tmp>/contain/suites/demo)',
+    ],
+    [
+      "a Windows drive path",
+      () => "C:\\data\\x.jsonl",
+      "E_PATH_ESCAPE",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "C:\\\\data\\\\x.jsonl" is absolute (expected a path relative to <tmp>/contain/suites/demo)',
+    ],
+    [
+      "a .. escape to a sibling suite",
+      () => "../other/items.jsonl",
+      "E_PATH_ESCAPE",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "../other/items.jsonl" leaves <tmp>/contain/suites/demo',
+    ],
+    [
+      "a .. escape to a file that does not exist",
+      () => "../../../../../etc/nothing-here",
+      "E_PATH_ESCAPE",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "../../../../../etc/nothing-here" leaves <tmp>/contain/suites/demo',
+    ],
+    [
+      "a symbolic link to a file outside",
+      () => "link.jsonl",
+      "E_PATH_ESCAPE",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "link.jsonl" leads outside <tmp>/contain/suites/demo through a symbolic link',
+    ],
+    [
+      "a path through a linked folder outside",
+      () => "linked-dir/items.jsonl",
+      "E_PATH_ESCAPE",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "linked-dir/items.jsonl" leads outside <tmp>/contain/suites/demo through a symbolic link',
+    ],
+    [
+      "a folder",
+      () => "a-folder",
+      "E_NOT_A_FILE",
+      "<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: <tmp>/contain/suites/demo/a-folder is a folder, not a file",
+    ],
+    [
+      "a path with a control character",
+      () => "data/\u001b[31mitems.jsonl",
+      "E_INVALID",
+      '<tmp>/contain/suites/demo/suite.yaml: $.tasks[0].dataset.path: "data/\\u001b[31mitems.jsonl" is empty or holds a control character (expected a relative path)',
+    ],
+  ])("rejects %s", async (_, path, code, message) => {
+    expect(
+      await rejection(
+        resolveArtifact({ path: path(), sha256: weightsSha }, suiteSource(), { env: freshEnv() }),
+      ),
+    ).toEqual({ code, message });
+  });
+
+  it("lets a manifest reach a file elsewhere in the repository", async () => {
+    writeFiles(root, { "shared-weights/tiny.gguf": weights });
+    const resolved = await resolveArtifact(
+      { path: "../../shared-weights/tiny.gguf", sha256: weightsSha },
+      source(),
+      { env: freshEnv() },
+    );
+    expect(resolved.path).toBe(join(root, "shared-weights", "tiny.gguf"));
+  });
+});
+
+/** resolveArtifact with warnings collected. */
+async function withWarnings(ref: ArtifactRef, options: ResolveOptions) {
+  const warnings: string[] = [];
+  const outcome = await rejection(
+    resolveArtifact(ref, source(), { ...options, onWarning: (m) => warnings.push(m) }),
+  ).catch(() => undefined);
+  return { outcome, warnings: warnings.map((w) => w.replaceAll(root, "<tmp>")) };
+}
+
+describe("BENCH_MIRROR walk limits", () => {
+  const ref = (): ArtifactRef => ({ url: `${base}/files/tiny.gguf`, sha256: weightsSha });
+  const missing = (mirror: string) => ({
+    code: "E_ARTIFACT_MISSING",
+    message: `<tmp>/models/acme/tiny.yaml: $.weights: no file named tiny.gguf or ${weightsSha} with that sha256 in BENCH_MIRROR=<tmp>/${mirror}`,
+  });
+
+  it("walks a folder that links back to itself once", async () => {
+    const mirror = join(root, "mirror-loop");
+    writeFiles(mirror, { "sub/unrelated.bin": "x" });
+    symlinkSync(mirror, join(mirror, "loop"));
+    symlinkSync(mirror, join(mirror, "sub", "back"));
+    expect(
+      await withWarnings(ref(), {
+        env: freshEnv({ BENCH_MIRROR: mirror, BENCH_OFFLINE: "1" }),
+        mirrorLimits: { maxDepth: 16, maxEntries: 1000 },
+      }),
+    ).toEqual({ outcome: missing("mirror-loop"), warnings: [] });
+  });
+
+  it("reads a folder reached by two links (a diamond) once", async () => {
+    const store = join(root, "diamond-store");
+    writeFiles(store, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.bin`, "x"])));
+    const mirror = join(root, "mirror-diamond");
+    mkdirSync(join(mirror, "a"), { recursive: true });
+    mkdirSync(join(mirror, "b"), { recursive: true });
+    symlinkSync(store, join(mirror, "a", "s"));
+    symlinkSync(store, join(mirror, "b", "s"));
+    // Once: a, b, a/s, b/s and 30 files = 34 entries; twice would be 64.
+    expect(
+      await withWarnings(ref(), {
+        env: freshEnv({ BENCH_MIRROR: mirror, BENCH_OFFLINE: "1" }),
+        mirrorLimits: { maxDepth: 16, maxEntries: 40 },
+      }),
+    ).toEqual({ outcome: missing("mirror-diamond"), warnings: [] });
+  });
+
+  it("stops with E_MIRROR after the entry limit, naming it", async () => {
+    const mirror = join(root, "mirror-wide");
+    writeFiles(
+      mirror,
+      Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}.bin`, "x"])),
+    );
+    expect(
+      await withWarnings(ref(), {
+        env: freshEnv({ BENCH_MIRROR: mirror }),
+        mirrorLimits: { maxDepth: 16, maxEntries: 10 },
+      }),
+    ).toEqual({
+      outcome: {
+        code: "E_MIRROR",
+        message:
+          "BENCH_MIRROR=<tmp>/mirror-wide: examined 10 entries without finding the file (the limit on entries examined)",
+      },
+      warnings: [],
+    });
+  });
+
+  it("does not look below the depth limit, and says so", async () => {
+    const mirror = join(root, "mirror-deep");
+    writeFiles(mirror, { "1/2/3/4/tiny.gguf": weights });
+    expect(
+      await withWarnings(ref(), {
+        env: freshEnv({ BENCH_MIRROR: mirror, BENCH_OFFLINE: "1" }),
+        mirrorLimits: { maxDepth: 3, maxEntries: 1000 },
+      }),
+    ).toEqual({
+      outcome: missing("mirror-deep"),
+      warnings: [
+        "BENCH_MIRROR=<tmp>/mirror-deep: did not look into 1 folder more than 3 levels deep (the depth limit)",
+      ],
+    });
+    const found = await resolveArtifact(ref(), source(), {
+      env: freshEnv({ BENCH_MIRROR: mirror, BENCH_OFFLINE: "1" }),
+      mirrorLimits: { maxDepth: 4, maxEntries: 1000 },
+    });
+    expect(found.path).toBe(join(mirror, "1/2/3/4/tiny.gguf"));
+  });
+
+  it("hashes only regular files: a folder named like the artifact is walked, not read", async () => {
+    const mirror = join(root, "mirror-folder-named");
+    writeFiles(mirror, { "tiny.gguf/inner/tiny.gguf": weights });
+    const found = await resolveArtifact(ref(), source(), {
+      env: freshEnv({ BENCH_MIRROR: mirror, BENCH_OFFLINE: "1" }),
+    });
+    expect(found.path).toBe(join(mirror, "tiny.gguf/inner/tiny.gguf"));
+  });
+
+  // As root, permissions do not stop readdir, so there is nothing to skip.
+  it.skipIf(process.getuid?.() === 0)("skips an unreadable folder with a warning", async () => {
+    const mirror = join(root, "mirror-locked");
+    writeFiles(mirror, { "locked/x.bin": "x", "open/tiny.gguf": weights });
+    chmodSync(join(mirror, "locked"), 0o000);
+    try {
+      const warnings: string[] = [];
+      const found = await resolveArtifact(ref(), source(), {
+        env: freshEnv({ BENCH_MIRROR: mirror, BENCH_OFFLINE: "1" }),
+        onWarning: (m) => warnings.push(m.replaceAll(root, "<tmp>")),
+      });
+      expect(found.origin).toBe("mirror");
+      expect(warnings).toEqual([
+        "BENCH_MIRROR=<tmp>/mirror-locked: skipped <tmp>/mirror-locked/locked: cannot read it (EACCES)",
+      ]);
+    } finally {
+      chmodSync(join(mirror, "locked"), 0o755);
+    }
+  });
+
+  it("has documented defaults", () => {
+    expect(mirrorLimits).toEqual({ maxDepth: 16, maxEntries: 100_000 });
   });
 });
 
@@ -332,5 +561,58 @@ describe("downloads", () => {
     await resolveArtifact(ref, source(), { env });
     const resolved = await resolveArtifact(ref, source(), { env: { ...env, BENCH_OFFLINE: "1" } });
     expect(resolved.origin).toBe("cache");
+  });
+});
+
+describe("cache entries of the wrong type", () => {
+  it.each([
+    ["a folder", (path: string) => mkdirSync(join(path, "inner"), { recursive: true }), "a folder"],
+    [
+      "a symbolic link",
+      (path: string) => {
+        writeFiles(root, { "link-target.bin": weights });
+        symlinkSync(join(root, "link-target.bin"), path);
+      },
+      "a symbolic link",
+    ],
+  ])("removes %s with a warning and downloads", async (_, make, kind) => {
+    const env = freshEnv();
+    const cached = join(
+      env.BENCH_CACHE as string,
+      "sha256",
+      weightsSha.slice(0, 2),
+      weightsSha,
+      "tiny.gguf",
+    );
+    mkdirSync(join(cached, ".."), { recursive: true });
+    make(cached);
+    const warnings: string[] = [];
+    const resolved = await resolveArtifact(
+      { url: `${base}/files/typed/tiny.gguf`, sha256: weightsSha },
+      source(),
+      { env, onWarning: (m) => warnings.push(m.replaceAll(root, "<tmp>")) },
+    );
+    expect(resolved).toEqual({ path: cached, sha256: weightsSha, origin: "download" });
+    expect(readFileSync(cached, "utf8")).toBe(weights);
+    expect(warnings).toEqual([
+      `cache: removed ${cached.replaceAll(root, "<tmp>")}: it was ${kind}, where a downloaded file belongs`,
+    ]);
+  });
+
+  it.each<[{ fileName?: string; url?: string }, string, string]>([
+    [{ fileName: "../../escape.gguf" }, "$.weights.fileName", '"../../escape.gguf"'],
+    [{ fileName: ".." }, "$.weights.fileName", '".."'],
+    [{ url: "/files/%2E%2E" }, "$.weights.url", '""'],
+    [{ url: "/files/a%2Fb" }, "$.weights.url", '"a/b"'],
+  ])("rejects the cache file name in %o", async (extra, field, shown) => {
+    const ref: ArtifactRef = {
+      url: `${base}${extra.url ?? "/files/tiny.gguf"}`,
+      sha256: weightsSha,
+      ...(extra.fileName ? { fileName: extra.fileName } : {}),
+    };
+    expect(await rejection(resolveArtifact(ref, source(), { env: freshEnv() }))).toEqual({
+      code: "E_PATH_ESCAPE",
+      message: `<tmp>/models/acme/tiny.yaml: ${field}: the file name ${shown} is not one plain path segment`,
+    });
   });
 });

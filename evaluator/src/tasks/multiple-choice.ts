@@ -84,7 +84,8 @@ export const multipleChoice: TaskType<
               hint: "fix the task's templates or the dataset record",
             },
           );
-        const choices = choicesOf(record);
+        const place = { record: index };
+        const choices = choicesOf(record, place);
         if (
           !Array.isArray(choices) ||
           choices.length < 2 ||
@@ -94,15 +95,15 @@ export const multipleChoice: TaskType<
             `choices gave ${JSON.stringify(choices)} (expected a list of at least 2 strings)`,
           );
         }
-        const labels = labelsOf?.(record);
+        const labels = labelsOf?.(record, place);
         if (labels !== undefined && (!Array.isArray(labels) || labels.length !== choices.length)) {
           throw fail(
             `labels gave ${JSON.stringify(labels)} (expected ${choices.length} labels, one per choice)`,
           );
         }
-        const gold = resolveGold(targetOf(record), choices, labels as string[] | undefined);
+        const gold = resolveGold(targetOf(record, place), choices, labels as string[] | undefined);
         if (typeof gold === "string") throw fail(gold);
-        return { context: prompt(record), choices, gold };
+        return { context: prompt(record, place), choices, gold };
       },
 
       detail: ({ context, choices, gold }) => ({ context, choices, gold }),

@@ -11,6 +11,7 @@ import type { ResultDocument } from "../generated/result.ts";
 import type { SuiteDefinition } from "../generated/suite.ts";
 import type { TrustList } from "../generated/trust.ts";
 import { closest, unknownIdMessage } from "../pure/did-you-mean.ts";
+import { printable } from "../pure/text.ts";
 
 export interface SchemaTypes {
   model: ModelManifest;
@@ -54,8 +55,8 @@ export function toJsonPath(pointer: string, child?: string): string {
     path += /^\d+$/.test(part)
       ? `[${part}]`
       : /^[A-Za-z_][\w-]*$/.test(part)
-        ? `.${part}`
-        : `[${JSON.stringify(part)}]`;
+        ? `.${printable(part, 60)}`
+        : `[${printable(JSON.stringify(part), 40)}]`;
   }
   return path;
 }
@@ -70,10 +71,15 @@ const knownPatterns: Record<string, string> = {
   "^[a-f0-9]{16}$": "16 lowercase hex characters",
 };
 
+/** A value from an untrusted document, safe for a one-line message. */
+function shown(value: unknown): string {
+  return printable(JSON.stringify(value) ?? String(value), 80);
+}
+
 function describeType(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === "object" ? "an object" : `${typeof value} ${shown(value)}`;
 }
 
 function valueAt(data: unknown, pointer: string): unknown {
@@ -120,12 +126,12 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
       return `${path}: is ${describeType(valueAt(data, error.instancePath))} (expected ${params.type})`;
     case "pattern": {
       const pattern = String(params.pattern);
-      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is malformed (expected ${knownPatterns[pattern] ?? `to match ${pattern}`})`;
+      return `${path}: ${shown(valueAt(data, error.instancePath))} is malformed (expected ${knownPatterns[pattern] ?? `to match ${pattern}`})`;
     }
     case "enum":
-      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is not allowed (expected one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`;
+      return `${path}: ${shown(valueAt(data, error.instancePath))} is not allowed (expected one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`;
     case "const":
-      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is not allowed (expected ${JSON.stringify(params.allowedValue)})`;
+      return `${path}: ${shown(valueAt(data, error.instancePath))} is not allowed (expected ${JSON.stringify(params.allowedValue)})`;
     case "oneOf": {
       const branches = (schema?.oneOf as { required?: string[] }[] | undefined) ?? [];
       const names = branches.flatMap((b) => b.required ?? []);
@@ -145,7 +151,7 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
       if (params.error === "tag" && value !== undefined) return undefined;
       if (params.error === "tag")
         return `${toJsonPath(error.instancePath, tag)}: is required but missing (expected one of: ${allowed.join(", ")})`;
-      return `${toJsonPath(error.instancePath, tag)}: ${unknownIdMessage(tag === "type" ? "task type" : tag, String(value), allowed)}`;
+      return `${toJsonPath(error.instancePath, tag)}: ${unknownIdMessage(tag === "type" ? "task type" : tag, printable(String(value), 60), allowed)}`;
     }
     case "minItems":
       return `${path}: has too few items (expected at least ${params.limit})`;
@@ -155,7 +161,7 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
       return `${path}: is too long (expected at most ${params.limit} characters)`;
     case "minimum":
     case "maximum":
-      return `${path}: ${JSON.stringify(valueAt(data, error.instancePath))} is out of range (expected ${params.comparison} ${params.limit})`;
+      return `${path}: ${shown(valueAt(data, error.instancePath))} is out of range (expected ${params.comparison} ${params.limit})`;
     case "uniqueItems":
       return `${path}: items ${params.j} and ${params.i} are the same (expected unique items)`;
     case "format":

@@ -74,17 +74,8 @@ tasks:
     metrics: [acc, acc_norm]
 `,
 );
-writeFileSync(
-  join(work, "model.yaml"),
-  `schemaVersion: 1
-id: karpathy/stories260K
-name: stories260K
-license: MIT
-purpose: evaluation
-backend: { type: gguf, contextSize: 2048 }
-weights: { path: ${model}, sha256: 270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d }
-`,
-);
+// The repository's own manifest; its pinned weights come from ../shared/models as a mirror.
+const manifest = join(root, "models/karpathy/stories260K.yaml");
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 console.log(
@@ -93,13 +84,17 @@ console.log(
 console.log("bench (node-llama-cpp 3.22.1, shared context prefix per item):");
 for (let run = 1; run <= Number(values.runs); run++) {
   const outcome = await runEvaluation({
-    manifest: join(work, "model.yaml"),
+    manifest,
     suite: suiteDir,
     threads,
     parallel: Number(values.parallel),
     gpu: false,
     outDir: join(work, `out-${run}`),
-    env: { ...process.env, BENCH_HOME: join(work, `home-${run}`) },
+    env: {
+      ...process.env,
+      BENCH_HOME: join(work, `home-${run}`),
+      BENCH_MIRROR: join(shared, "models"),
+    },
   });
   const m = outcome.document.performance.measured;
   const samples = readFileSync(outcome.samplesPath, "utf8")

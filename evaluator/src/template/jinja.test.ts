@@ -162,7 +162,10 @@ describe("Jinja prompts", () => {
       "ran over 10 ms (the time budget)",
     ],
   ])("stops %s with E_TEMPLATE", (_, text, options: TemplateOptions, problem) => {
-    expect(failure(() => compileTemplate(text, at, options)(arc, { record: 7 }))).toEqual({
+    // A frozen clock unless the case brings its own: a loaded machine must not turn a step or
+    // output budget into the time budget.
+    const clocked = { now: () => 0, ...options };
+    expect(failure(() => compileTemplate(text, at, clocked)(arc, { record: 7 }))).toEqual({
       code: "E_TEMPLATE",
       message: `suites/x/suite.yaml: $.tasks[0].prompt: record 7: ${problem}`,
     });
@@ -171,7 +174,8 @@ describe("Jinja prompts", () => {
   it("counts loop iterations with empty bodies over a record's list", () => {
     const big = { items: Array.from({ length: 50_000 }, (_, i) => i) };
     const text = "{% for a in items %}{% for b in items %}{% endfor %}{% endfor %}";
-    expect(failure(() => compileTemplate(text, at)(big, { record: 0 }))).toEqual({
+    const frozen = { now: () => 0 };
+    expect(failure(() => compileTemplate(text, at, frozen)(big, { record: 0 }))).toEqual({
       code: "E_TEMPLATE",
       message:
         "suites/x/suite.yaml: $.tasks[0].prompt: record 0: evaluated over 100000 steps (the step budget; is a loop too long?)",

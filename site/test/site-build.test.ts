@@ -9,19 +9,26 @@ const siteDir = resolve(import.meta.dirname, "..");
 const binDir = resolve(siteDir, "../node_modules/.bin");
 
 /** Runs `astro build` as a child process, as CI does; returns its exit code and all its output. */
-function astroBuild(resultsDir: string, outDir: string): Promise<{ code: number; output: string }> {
+function astroBuild(
+  resultsDir: string,
+  outDir: string,
+  options: { untrusted?: "hide" } = {},
+): Promise<{ code: number; output: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // The astro script runs `env node`: the pinned Node from node_modules/.bin, as under npm.
+    PATH: `${binDir}${delimiter}${process.env.PATH ?? ""}`,
+    ASTRO_TELEMETRY_DISABLED: "1",
+    BENCH_RESULTS_DIR: resultsDir,
+    BENCH_SITE_OUT: outDir,
+    BENCH_SITE_CACHE: `${outDir}-cache`,
+  };
+  delete env.BENCH_SITE_UNTRUSTED;
+  if (options.untrusted) env.BENCH_SITE_UNTRUSTED = options.untrusted;
   return new Promise((done, fail) => {
     const child = spawn(join(binDir, "astro"), ["build"], {
       cwd: siteDir,
-      env: {
-        ...process.env,
-        // The astro script runs `env node`: the pinned Node from node_modules/.bin, as under npm.
-        PATH: `${binDir}${delimiter}${process.env.PATH ?? ""}`,
-        ASTRO_TELEMETRY_DISABLED: "1",
-        BENCH_RESULTS_DIR: resultsDir,
-        BENCH_SITE_OUT: outDir,
-        BENCH_SITE_CACHE: `${outDir}-cache`,
-      },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -36,6 +43,49 @@ function astroBuild(resultsDir: string, outDir: string): Promise<{ code: number;
   });
 }
 
+const acc = {
+  task: "arc-easy",
+  metric: "acc",
+  value: 0.625 as number | null,
+  stderr: 0.07752 as number | null,
+  n: 40,
+  errors: 0,
+  higherIsBetter: true,
+  aggregation: "mean" as const,
+};
+
+/** The text of `html` from `start` up to and including the first `end` after it. */
+function section(html: string, start: string, end: string): string {
+  const from = html.indexOf(start);
+  expect(from, `${start} is missing`).toBeGreaterThanOrEqual(0);
+  return html.slice(from, html.indexOf(end, from) + end.length);
+}
+
+interface ApiResult {
+  runId: string;
+  signer: { status: string };
+  scores: { value: number | null }[];
+}
+interface ApiModel {
+  id: string;
+  rank: number | null;
+  latest: Record<string, ApiResult>;
+  earlier: ApiResult[];
+  untrusted: ApiResult[];
+}
+
+/** Each model of the JSON API with its rank and, per run, id, trust and headline value. */
+function summary(api: { models: ApiModel[] }) {
+  const run = (result: ApiResult) => [result.runId, result.signer.status, result.scores[0]?.value];
+  return api.models.map((model) => ({
+    id: model.id,
+    rank: model.rank,
+    latest: Object.values(model.latest).map(run),
+    earlier: model.earlier.map(run),
+    untrusted: model.untrusted.map(run),
+  }));
+}
+
 describe("astro build", () => {
   let root: string;
   let resultsDir: string;
@@ -47,13 +97,24 @@ describe("astro build", () => {
     const localKey = createSigningKey("local");
     const ciKey = createSigningKey("ci");
     writeTrustList(resultsDir, ciKey, "bench CI");
-    evaluatedFile = writeSignedResult(resultsDir, resultDocument(), localKey);
+    evaluatedFile = writeSignedResult(resultsDir, resultDocument(), ciKey);
+    // The attack: a newer self-signed run of the same model and suite, with a higher score.
+    writeSignedResult(
+      resultsDir,
+      resultDocument({
+        runId: "run-2",
+        finishedAt: "2026-06-01T12:00:00.000Z",
+        scores: [{ ...acc, value: 0.95 }],
+      }),
+      localKey,
+    );
     writeSignedResult(
       resultsDir,
       resultDocument({
         modelId: "test-org/pipeline-model",
         modelName: "Pipeline Check Model",
         purpose: "pipeline-check",
+        scores: [acc, { ...acc, task: "arc-hard", value: null, stderr: null, n: 0, errors: 40 }],
       }),
       ciKey,
     );
@@ -85,6 +146,85 @@ describe("astro build", () => {
     expect(api.models.map((model: { id: string }) => model.id)).toEqual([
       "test-org/tiny-model",
       "test-org/pipeline-model",
+    ]);
+
+    // The headline and the rank come from the trusted run, not the newer self-signed one.
+    const ranked = section(index, '<table id="leaderboard">', "</table>");
+    expect(ranked).toContain("62.5% ± 7.8");
+    expect(ranked).not.toContain("95.0%");
+    expect(ranked).not.toContain("untrusted");
+    const apart = section(index, '<section id="untrusted"', "</section>");
+    expect(apart).toContain("Untrusted results (not ranked)");
+    expect(apart).toContain("95.0%");
+    expect(apart).toContain("results/test-org/tiny-model/arc-easy/run-2.json");
+    expect(apart).toContain("untrusted local key");
+    expect(modelPage).toContain("Rank 1 on the leaderboard.");
+    expect(section(modelPage, '<section id="untrusted"', "</section>")).toContain(
+      "results/test-org/tiny-model/arc-easy/run-2.json",
+    );
+    expect(modelPage.split('<section id="untrusted"')[0]).not.toContain("run-2");
+
+    expect(api.untrustedResults).toBe("show");
+    expect(summary(api)).toEqual([
+      {
+        id: "test-org/tiny-model",
+        rank: 1,
+        latest: [["run-1", "trusted", 0.625]],
+        earlier: [],
+        untrusted: [["run-2", "untrusted", 0.95]],
+      },
+      {
+        id: "test-org/pipeline-model",
+        rank: 2,
+        latest: [["run-1", "trusted", 0.625]],
+        earlier: [],
+        untrusted: [],
+      },
+    ]);
+
+    // A task that no item could score shows a dash that says so.
+    const pipelinePage = readFileSync(
+      join(outDir, "models/test-org/pipeline-model/index.html"),
+      "utf8",
+    );
+    expect(pipelinePage).toContain(
+      '<span title="no item could be scored (every item of the task failed)">—</span>',
+    );
+  }, 120_000);
+
+  it("leaves untrusted results out entirely with BENCH_SITE_UNTRUSTED=hide", async () => {
+    const outDir = join(root, "out-hidden");
+    const { code, output } = await astroBuild(resultsDir, outDir, { untrusted: "hide" });
+    expect(code, output).toBe(0);
+
+    const index = readFileSync(join(outDir, "index.html"), "utf8");
+    expect(index).toContain("62.5% ± 7.8");
+    expect(index).not.toContain("95.0%");
+    expect(index).not.toContain("Untrusted results");
+    expect(index).not.toContain("untrusted");
+    const modelPage = readFileSync(join(outDir, "models/test-org/tiny-model/index.html"), "utf8");
+    expect(modelPage).not.toContain("run-2");
+    expect(modelPage).not.toContain("Untrusted results");
+
+    const apiText = readFileSync(join(outDir, "api/results.json"), "utf8");
+    expect(apiText).not.toContain("run-2");
+    const api = JSON.parse(apiText);
+    expect(api.untrustedResults).toBe("hide");
+    expect(summary(api)).toEqual([
+      {
+        id: "test-org/tiny-model",
+        rank: 1,
+        latest: [["run-1", "trusted", 0.625]],
+        earlier: [],
+        untrusted: [],
+      },
+      {
+        id: "test-org/pipeline-model",
+        rank: 2,
+        latest: [["run-1", "trusted", 0.625]],
+        earlier: [],
+        untrusted: [],
+      },
     ]);
   }, 120_000);
 

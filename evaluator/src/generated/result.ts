@@ -65,17 +65,27 @@ limit: (number | null)
 scores: {
 task: string
 metric: string
-value: number
+/**
+ * The task's figure for the metric; null when no item could be scored (every item failed).
+ */
+value: (number | null)
 /**
  * Standard error of the mean (sample std, ddof 1, over sqrt n); null when n < 2.
  */
 stderr: (number | null)
+/**
+ * Items scored (failed items excluded).
+ */
 n: number
 /**
- * Items that failed and were scored as wrong.
+ * Items that failed: recorded in the samples with their error, excluded from value and n.
  */
-errors?: number
+errors: number
 higherIsBetter: boolean
+/**
+ * How item scores became value: mean (stderr = sample std / sqrt n), corpus-level, or pass@k.
+ */
+aggregation: ("mean" | "corpus" | "pass@k")
 }[]
 samples: {
 /**
@@ -128,7 +138,7 @@ algorithm: "Ed25519"
 canonicalization: "RFC8785"
 keyId: string
 /**
- * Raw 32-byte Ed25519 public key, base64.
+ * Raw 32-byte Ed25519 public key, canonical padded base64 (44 characters).
  */
 publicKey: string
 signer: {
@@ -136,7 +146,7 @@ kind: ("local" | "ci" | "maintainer")
 name?: string
 }
 /**
- * Ed25519 signature over the canonical document without signature.value, base64.
+ * Ed25519 signature over the canonical document without signature.value: 64 bytes, canonical padded base64 (88 characters).
  */
 value: string
 }

@@ -6,7 +6,13 @@
 export interface TrustList {
 schemaVersion: 1
 keys: {
+/**
+ * First 16 hex characters of sha256(raw public key).
+ */
 keyId: string
+/**
+ * Raw 32-byte Ed25519 public key, canonical padded base64 (44 characters).
+ */
 publicKey: string
 owner: string
 addedAt?: string

@@ -30,6 +30,29 @@ export function rawPublicKey(key: KeyObject): string {
   return Buffer.from(jwk.x, "base64url").toString("base64");
 }
 
+/**
+ * Why `value` is not the canonical padded base64 of exactly `bytes` bytes, or undefined when it
+ * is. Canonical is the one spelling `Buffer#toString("base64")` gives: no whitespace, no base64url
+ * characters, padding present, unused bits zero. `Buffer.from(…, "base64")` accepts all of those,
+ * so without this check one signature would have many spellings that all verify.
+ */
+export function base64Problem(value: string, bytes: number): string | undefined {
+  const reason = nonCanonicalBase64(value, bytes);
+  return reason && `is not canonical base64 of exactly ${bytes} bytes (${reason})`;
+}
+
+function nonCanonicalBase64(value: string, bytes: number): string | undefined {
+  const length = 4 * Math.ceil(bytes / 3);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+    return "it has characters other than A-Z, a-z, 0-9, '+', '/' and '=' padding at the end";
+  if (value.length !== length) return `it is ${value.length} characters long, expected ${length}`;
+  const decoded = Buffer.from(value, "base64");
+  if (decoded.length !== bytes) return `it decodes to ${decoded.length} bytes`;
+  if (decoded.toString("base64") !== value)
+    return "its padding or unused bits differ from the canonical spelling";
+  return undefined;
+}
+
 /** First 16 hex characters of sha256(raw public key). */
 export function keyIdOf(publicKeyBase64: string): string {
   return createHash("sha256")
@@ -39,9 +62,9 @@ export function keyIdOf(publicKeyBase64: string): string {
 }
 
 export function publicKeyObject(publicKeyBase64: string): KeyObject {
+  const problem = base64Problem(publicKeyBase64, 32);
+  if (problem) throw new BenchError("E_KEY", `public key ${problem}`);
   const raw = Buffer.from(publicKeyBase64, "base64");
-  if (raw.length !== 32)
-    throw new BenchError("E_KEY", `public key is ${raw.length} bytes (expected 32)`);
   return createPublicKey({
     key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") },
     format: "jwk",

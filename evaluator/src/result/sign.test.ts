@@ -7,90 +7,17 @@ import { BenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
 import { canonicalize, sha256Hex } from "./canonical.ts";
+import {
+  samplesName,
+  samplesText,
+  testKey,
+  unsignedDocument,
+  writeResultText,
+} from "./fixtures/documents.ts";
 import { keyIdOf, loadSigningKey, rawPublicKey, type SigningKey } from "./keys.ts";
-import { signatureMatches, signResult, type UnsignedResult } from "./sign.ts";
-import { listResultFiles, loadTrustList, verifyResultFile } from "./verify.ts";
-
-const hex = (c: string) => c.repeat(64);
-const samplesText =
-  '{"task":"mc","index":0,"scores":{"acc":1}}\n{"task":"mc","index":1,"scores":{"acc":0}}\n';
-
-function unsignedDocument(): UnsignedResult {
-  return {
-    schemaVersion: 1,
-    kind: "bench.result",
-    run: {
-      id: "20250101T000000Z-abc",
-      startedAt: "2025-01-01T00:00:00Z",
-      finishedAt: "2025-01-01T00:01:00Z",
-      complete: true,
-      resumed: false,
-    },
-    model: {
-      id: "acme/tiny",
-      name: "Tiny",
-      purpose: "pipeline-check",
-      license: "MIT",
-      parameters: 260000,
-      manifestPath: "models/acme/tiny.yaml",
-      manifestSha256: hex("a"),
-      weightsSha256: hex("b"),
-    },
-    suite: {
-      id: "demo",
-      name: "Demo",
-      version: "1.0.0",
-      suiteSha256: hex("c"),
-      tasks: [
-        {
-          id: "mc",
-          type: "multiple_choice",
-          datasetSha256: hex("d"),
-          promptSha256: hex("e"),
-          itemsTotal: 2,
-          itemsEvaluated: 2,
-        },
-      ],
-    },
-    config: {
-      backend: "gguf",
-      threads: 1,
-      parallel: 1,
-      contextSize: 2048,
-      gpu: false,
-      limit: null,
-    },
-    scores: [
-      { task: "mc", metric: "acc", value: 0.5, stderr: 0.5, n: 2, errors: 0, higherIsBetter: true },
-    ],
-    samples: { path: "run.samples.jsonl", sha256: sha256Hex(samplesText), count: 2 },
-    performance: {
-      measured: { wallSeconds: 1.25, tokensPerSecond: 812.5 },
-      notMeasured: [{ metric: "energyJoules", reason: "no power meter" }],
-    },
-    environment: {
-      os: { platform: "linux", release: "6.0" },
-      cpu: { model: "Test CPU", cores: 4 },
-      memoryBytes: 8589934592,
-      gpu: { used: false, reason: "not requested" },
-      runtime: { node: "26.0.0" },
-      evaluator: { version: "0.0.0", gitCommit: null, gitDirty: null },
-      backend: { name: "tiny-llama" },
-    },
-  };
-}
-
-function testKey(): SigningKey {
-  const { privateKey } = generateKeyPairSync("ed25519");
-  const publicKey = rawPublicKey(privateKey);
-  return {
-    privateKey,
-    publicKey,
-    keyId: keyIdOf(publicKey),
-    signer: { kind: "local" },
-    source: "test",
-  };
-}
+import { signatureMatches, signResult } from "./sign.ts";
+import { loadTrustList } from "./trust-list.ts";
+import { listResultFiles, verifyResultFile as verifyIn } from "./verify.ts";
 
 let root: string;
 let cleanup: () => void;
@@ -103,15 +30,19 @@ beforeAll(() => {
 afterAll(() => cleanup());
 
 let counter = 0;
-/** Writes `document` (or raw text) and its samples to a fresh folder; returns the document's path. */
+/** Writes `document` (or raw text) and its samples to a fresh results folder; returns the document's path. */
 function writeResult(document: unknown, options: { text?: string; samples?: string } = {}): string {
   counter += 1;
-  const dir = join(root, `case-${counter}`, "acme", "tiny", "demo");
-  writeFiles(dir, {
-    "run.json": options.text ?? `${JSON.stringify(document, null, 2)}\n`,
-    "run.samples.jsonl": options.samples ?? samplesText,
-  });
-  return join(dir, "run.json");
+  return writeResultText(
+    join(root, `case-${counter}`),
+    options.text ?? `${JSON.stringify(document, null, 2)}\n`,
+    options.samples === undefined ? {} : { samples: options.samples },
+  );
+}
+
+/** Verifies a document written by `writeResult`, against the results folder it was written to. */
+function verifyResultFile(file: string, trust: TrustList) {
+  return verifyIn(file, trust, { root: join(file, "../../../..") });
 }
 
 /** A signed document as it comes back from disk: plain JSON, free to mutate. */
@@ -258,7 +189,7 @@ describe("signResult and verifyResultFile", () => {
   it("marks a document invalid when its samples file changed", () => {
     const changed = samplesText.replace('"acc":0', '"acc":1');
     const file = writeResult(signedCopy(), { samples: changed });
-    const samples = relative(process.cwd(), join(file, "..", "run.samples.jsonl"));
+    const samples = relative(process.cwd(), join(file, "..", samplesName));
     const result = verifyResultFile(file, noTrust);
     expect(result.status).toBe("invalid");
     expect(result.problems).toEqual([
@@ -268,7 +199,7 @@ describe("signResult and verifyResultFile", () => {
 
   it("marks a document invalid when its samples file is gone", () => {
     const file = writeResult(signedCopy());
-    const samplesFile = join(file, "..", "run.samples.jsonl");
+    const samplesFile = join(file, "..", samplesName);
     rmSync(samplesFile);
     const result = verifyResultFile(file, noTrust);
     expect(result.status).toBe("invalid");
@@ -340,7 +271,10 @@ describe("loadTrustList", () => {
     ["not JSON", "{", "E_JSON", /^<tmp>\/trust-\d+\/trusted-keys\.json: is not valid JSON \(.+\)$/],
     [
       "a malformed keyId",
-      JSON.stringify({ schemaVersion: 1, keys: [{ keyId: "XYZ", publicKey: "", owner: "a" }] }),
+      JSON.stringify({
+        schemaVersion: 1,
+        keys: [{ keyId: "XYZ", publicKey: `${"A".repeat(43)}=`, owner: "a" }],
+      }),
       "E_SCHEMA",
       /^<tmp>\/trust-\d+\/trusted-keys\.json: \$\.keys\[0\]\.keyId: "XYZ" is malformed \(expected 16 lowercase hex characters\)$/,
     ],

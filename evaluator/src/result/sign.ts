@@ -1,7 +1,7 @@
 import { sign as edSign, verify as edVerify } from "node:crypto";
 import type { ResultDocument } from "../generated/result.ts";
 import { canonicalize } from "./canonical.ts";
-import { publicKeyObject, type SigningKey } from "./keys.ts";
+import { base64Problem, publicKeyObject, type SigningKey } from "./keys.ts";
 
 export type UnsignedResult = Omit<ResultDocument, "signature">;
 export type Signature = NonNullable<ResultDocument["signature"]>;
@@ -26,11 +26,15 @@ export function signResult(document: UnsignedResult, key: SigningKey): ResultDoc
   return { ...document, signature: { ...header, value } };
 }
 
-/** True when the signature matches the document and the embedded public key. */
+/**
+ * True when the signature matches the document and the embedded public key, both of which must be
+ * canonical base64 (so each document has exactly one valid signature spelling).
+ */
 export function signatureMatches(document: ResultDocument): boolean {
   const { signature, ...rest } = document;
   if (!signature) return false;
   const { value, ...header } = signature;
+  if (base64Problem(value, 64) || base64Problem(signature.publicKey, 32)) return false;
   try {
     return edVerify(
       null,

@@ -1,14 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { validateAgainst } from "../config/schema.ts";
-import { BenchError, isBenchError } from "../errors/index.ts";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
 import { sha256Hex } from "./canonical.ts";
+import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
 import { signatureMatches } from "./sign.ts";
+import { readStrictJsonFile } from "./strict-json.ts";
+import { trustListName } from "./trust-list.ts";
 
-export const trustListName = "trusted-keys.json";
+/** A result document is a few kilobytes; anything near this size is not one. */
+const resultMaxBytes = 64 * 1024 * 1024;
 
 export interface VerifiedResult {
   file: string;
@@ -19,67 +22,113 @@ export interface VerifiedResult {
   signer?: { keyId: string; kind: string; name?: string; owner?: string };
 }
 
-/** The trust list of a results folder (`<dir>/trusted-keys.json`); empty when there is none. */
-export function loadTrustList(resultsDir: string): TrustList {
-  return loadTrustListFile(join(resultsDir, trustListName));
+export interface VerifyOptions {
+  /** The results folder: each document must be `<root>/<org>/<model>/<suite>/<run>.json`. */
+  root: string;
 }
 
-export function loadTrustListFile(file: string): TrustList {
-  if (!existsSync(file)) return { schemaVersion: 1, keys: [] };
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new BenchError("E_JSON", `${file}: is not valid JSON (${(cause as Error).message})`, {
-      cause,
-    });
-  }
-  return validateAgainst("trust", data, file);
+/** An entry of a results folder that listing passed over, and why. */
+export interface SkippedEntry {
+  path: string;
+  reason: string;
 }
 
-/** Every result document below `dir` (the trust list and samples files excluded), sorted. */
-export function listResultFiles(dir: string): string[] {
-  const out: string[] = [];
+/**
+ * Every result document below `dir` (the trust list, samples files and hidden folders excluded),
+ * sorted, and the entries skipped with the reason: symbolic links are never followed (they could
+ * lead out of the folder), and special files (FIFOs, devices, sockets) are never read.
+ */
+export function scanResultFiles(dir: string): { files: string[]; skipped: SkippedEntry[] } {
+  const files: string[] = [];
+  const skipped: SkippedEntry[] = [];
   const walk = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name);
-      if (entry.isDirectory() && !entry.name.startsWith(".")) walk(full);
-      else if (entry.isFile() && entry.name.endsWith(".json") && entry.name !== trustListName)
-        out.push(full);
+      const hidden = entry.name.startsWith(".");
+      if (entry.isDirectory()) {
+        if (!hidden) walk(full);
+      } else if (entry.isSymbolicLink()) {
+        if (!hidden) skipped.push({ path: full, reason: "is a symbolic link (not followed)" });
+      } else if (entry.name.endsWith(".json") && entry.name !== trustListName) {
+        if (entry.isFile()) files.push(full);
+        else skipped.push({ path: full, reason: "is not a regular file (not read)" });
+      }
     }
   };
   if (existsSync(dir)) walk(dir);
-  return out.sort();
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    files: files.sort(byPath),
+    skipped: skipped.sort((a, b) => byPath(a.path, b.path)),
+  };
 }
 
-/** Checks one result document: schema, signature, samples digest, and whether its signer is trusted. */
-export function verifyResultFile(file: string, trust: TrustList): VerifiedResult {
-  const problems: string[] = [];
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, "utf8"));
-  } catch (cause) {
-    return {
-      file,
-      status: "invalid",
-      problems: [`${file}: is not valid JSON (${(cause as Error).message})`],
-    };
+/** The result documents of `scanResultFiles`. */
+export function listResultFiles(dir: string): string[] {
+  return scanResultFiles(dir).files;
+}
+
+/**
+ * The results folder that `path` (given to `bench verify`) belongs to. For a file, the folder
+ * three levels above its own, which the layout `<root>/<org>/<model>/<suite>/<run>.json` implies.
+ * For a folder, the nearest one at or up to three levels above it that holds the trust list (so
+ * `results/acme` checks against `results`), else the folder itself.
+ */
+export function resultsRootFor(path: string): string {
+  const absolute = resolve(path);
+  if (!statSync(absolute).isDirectory()) return resolve(absolute, "../../../..");
+  for (let folder = absolute, up = 0; up <= 3; folder = dirname(folder), up += 1) {
+    if (existsSync(join(folder, trustListName))) return folder;
+  }
+  return absolute;
+}
+
+/**
+ * Checks one result document: strict JSON, schema, canonical base64 signature and key, that its
+ * ids match its path below `options.root`, the signature, the samples digest, and whether its
+ * signer is in the trust list. Never throws for a problem of the document; lists them all.
+ */
+export function verifyResultFile(
+  file: string,
+  trust: TrustList,
+  options: VerifyOptions,
+): VerifiedResult {
+  const invalid = (problems: string[], document?: ResultDocument): VerifiedResult => ({
+    file,
+    status: "invalid",
+    problems,
+    ...(document ? { document } : {}),
+  });
+  const link = lstatSync(file, { throwIfNoEntry: false });
+  if (!link) return invalid([`${file}: does not exist`]);
+  if (!link.isFile()) {
+    return invalid([
+      `${file}: ${link.isSymbolicLink() ? "is a symbolic link" : "is not a regular file"} (a result must be a regular file)`,
+    ]);
   }
   let document: ResultDocument;
   try {
-    document = validateAgainst("result", data, file);
+    const data = readStrictJsonFile(file, {
+      source: file,
+      maxBytes: resultMaxBytes,
+      kind: "result documents",
+    });
+    const signature = (data as { signature?: Record<string, unknown> } | null)?.signature;
+    document = validateEncoded("result", data, file, [
+      { path: "$.signature.publicKey", value: signature?.publicKey, bytes: 32 },
+      { path: "$.signature.value", value: signature?.value, bytes: 64 },
+    ]);
   } catch (error) {
     if (!isBenchError(error)) throw error;
-    return { file, status: "invalid", problems: error.message.split("\n") };
+    return invalid(error.message.split("\n"));
   }
+  const problems = identityProblems(file, options.root, document);
   const signature = document.signature;
   if (!signature)
-    return {
-      file,
-      status: "invalid",
-      problems: [`${file}: $.signature: is missing (the document is unsigned)`],
+    return invalid(
+      [...problems, `${file}: $.signature: is missing (the document is unsigned)`],
       document,
-    };
+    );
   if (keyIdOf(signature.publicKey) !== signature.keyId) {
     problems.push(
       `${file}: $.signature.keyId: ${signature.keyId} does not belong to $.signature.publicKey`,
@@ -90,17 +139,7 @@ export function verifyResultFile(file: string, trust: TrustList): VerifiedResult
       `${file}: $.signature.value: does not match the document (it was changed after signing, or signed by another key)`,
     );
   }
-  const samplesPath = resolve(dirname(file), document.samples.path);
-  if (!existsSync(samplesPath)) {
-    problems.push(`${file}: $.samples.path: ${relative(process.cwd(), samplesPath)} is missing`);
-  } else {
-    const digest = sha256Hex(readFileSync(samplesPath));
-    if (digest !== document.samples.sha256) {
-      problems.push(
-        `${file}: $.samples.sha256: ${relative(process.cwd(), samplesPath)} has sha256 ${digest} (expected ${document.samples.sha256}); the samples were changed`,
-      );
-    }
-  }
+  problems.push(...samplesProblems(file, document));
   const entry = trust.keys.find(
     (k) => k.keyId === signature.keyId && k.publicKey === signature.publicKey,
   );
@@ -112,4 +151,72 @@ export function verifyResultFile(file: string, trust: TrustList): VerifiedResult
   };
   if (problems.length > 0) return { file, status: "invalid", problems, document, signer };
   return { file, status: entry ? "trusted" : "untrusted", problems, document, signer };
+}
+
+/** A string from a document for a message: quoted, and cut so a message stays one short line. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/** The ids of a result are its path: a document cannot claim another model, suite or run. */
+function identityProblems(file: string, root: string, document: ResultDocument): string[] {
+  const rel = relative(resolve(root), resolve(file));
+  const parts = rel.split(sep);
+  const [org, model, suite, name] = parts;
+  if (
+    rel.startsWith("..") ||
+    isAbsolute(rel) ||
+    parts.length !== 4 ||
+    !org ||
+    !model ||
+    !suite ||
+    !name?.endsWith(".json")
+  ) {
+    return [
+      `${file}: is not at <org>/<model>/<suite>/<run>.json below the results folder ${root} (a result's path names what it measured)`,
+    ];
+  }
+  const problems: string[] = [];
+  const expected: [string, string, string, string][] = [
+    ["$.model.id", document.model.id, `${org}/${model}`, "its <org>/<model> folders"],
+    ["$.suite.id", document.suite.id, suite, "its <suite> folder"],
+    ["$.run.id", document.run.id, name.slice(0, -".json".length), "its file name"],
+  ];
+  for (const [path, actual, wanted, from] of expected) {
+    if (actual !== wanted) {
+      problems.push(
+        `${file}: ${path}: ${quote(actual)} does not match the file's path (expected ${quote(wanted)}, from ${from})`,
+      );
+    }
+  }
+  // A folder on the way may be a symbolic link even when the file itself is not.
+  const real = relative(realpathSync(root), realpathSync(file));
+  if (real !== rel) {
+    problems.push(`${file}: leaves the results folder ${root} through a symbolic link`);
+  }
+  return problems;
+}
+
+/** The samples file is `<run.id>.samples.jsonl` beside the document, a regular file, unchanged. */
+function samplesProblems(file: string, document: ResultDocument): string[] {
+  const expected = `${document.run.id}.samples.jsonl`;
+  if (document.samples.path !== expected) {
+    return [
+      `${file}: $.samples.path: ${quote(document.samples.path)} is not allowed (expected ${quote(expected)}, beside the document)`,
+    ];
+  }
+  const samplesPath = join(dirname(file), expected);
+  const shown = relative(process.cwd(), samplesPath);
+  const stat = lstatSync(samplesPath, { throwIfNoEntry: false });
+  if (!stat) return [`${file}: $.samples.path: ${shown} is missing`];
+  if (!stat.isFile()) {
+    return [
+      `${file}: $.samples.path: ${shown} ${stat.isSymbolicLink() ? "is a symbolic link" : "is not a regular file"} (expected a regular file)`,
+    ];
+  }
+  const digest = sha256Hex(readFileSync(samplesPath));
+  if (digest === document.samples.sha256) return [];
+  return [
+    `${file}: $.samples.sha256: ${shown} has sha256 ${digest} (expected ${document.samples.sha256}); the samples were changed`,
+  ];
 }

@@ -24,7 +24,7 @@ import { buildResult } from "./build-result.ts";
 import { execute } from "./execute.ts";
 import { Journal } from "./journal.ts";
 import { performanceFigures } from "./performance.ts";
-import { type Plan, plan, type PlanInput, type Shard } from "./plan.ts";
+import { type Plan, type PlanInput, plan, type Shard } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import { sampleCheck } from "./sample.ts";
 import { resultDir, samplesText, writeResult } from "./write.ts";

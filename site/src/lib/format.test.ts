@@ -8,6 +8,8 @@ describe("formatScore", () => {
     { metric: "acc", value: 0.5, stderr: null, expected: "50.0%" },
     { metric: "acc", value: 0.5, stderr: Number.NaN, expected: "50.0%" },
     { metric: "perplexity", value: 12.3456, stderr: 0.25, expected: "12.346 ± 0.250" },
+    { metric: "acc", value: null, stderr: null, expected: "—" },
+    { metric: "perplexity", value: null, stderr: 0.25, expected: "—" },
   ])("$metric $value ± $stderr → $expected", ({ expected, ...score }) => {
     expect(formatScore(score)).toBe(expected);
   });

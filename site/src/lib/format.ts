@@ -3,8 +3,18 @@ import type { Score, Signer } from "./load-results.ts";
 /** Metrics whose values are proportions in [0, 1], shown as percentages. */
 const proportionMetrics = new Set(["acc", "acc_norm"]);
 
-/** `62.5% ± 7.7` for proportions (value and stderr × 100), `1.234 ± 0.056` otherwise. */
+/** What a page shows for a score whose value is null, and the title that explains it. */
+export const noScore = {
+  text: "—",
+  title: "no item could be scored (every item of the task failed)",
+};
+
+/**
+ * `62.5% ± 7.7` for proportions (value and stderr × 100), `1.234 ± 0.056` otherwise, `—` when no
+ * item could be scored (pages add `noScore.title`).
+ */
 export function formatScore(score: Pick<Score, "metric" | "value" | "stderr">): string {
+  if (score.value === null) return noScore.text;
   const percent = proportionMetrics.has(score.metric);
   const scale = percent ? 100 : 1;
   const digits = percent ? 1 : 3;

@@ -1,17 +1,18 @@
 import path from "node:path";
 import {
-  listResultFiles,
   loadTrustList,
+  scanResultFiles,
   type VerifiedResult,
   verifyResultFile,
 } from "@bench/evaluator/results";
 
 type ResultDocument = NonNullable<VerifiedResult["document"]>;
 
+/** One score of a result; `value` is null when no item of the task could be scored. */
 export interface Score {
   task: string;
   metric: string;
-  value: number;
+  value: number | null;
   stderr: number | null;
   n: number;
   errors?: number;
@@ -19,7 +20,10 @@ export interface Score {
 }
 
 export interface Signer {
-  /** Invalid documents fail the build, so only these two reach a page. */
+  /**
+   * Invalid documents fail the build, so only these two reach a page. Only trusted results (signed
+   * by a key in `results/trusted-keys.json`) set a headline score or a rank.
+   */
   status: "trusted" | "untrusted";
   kind: string;
   keyId: string;
@@ -62,16 +66,29 @@ export interface ModelEntry {
   slug: string;
   name: string;
   purpose: ResultDocument["model"]["purpose"];
-  /** The latest run per suite, by `run.finishedAt`. */
+  /** Position on the leaderboard from 1; null for a model without a trusted result. */
+  rank: number | null;
+  /** The latest trusted run per suite, by `run.finishedAt`. */
   latest: Record<string, ResultEntry>;
-  /** Older runs, newest first. */
+  /** Older trusted runs, newest first. */
   earlier: ResultEntry[];
+  /** Runs signed by keys outside the trust list, newest first: shown apart, never ranked. */
+  untrusted: ResultEntry[];
 }
 
+/** What the site does with results signed by keys outside the trust list (`BENCH_SITE_UNTRUSTED`). */
+export type UntrustedPolicy = "show" | "hide";
+export const untrustedPolicies: readonly UntrustedPolicy[] = ["show", "hide"];
+
 export interface Leaderboard {
+  /** Columns of the leaderboard: the suites of trusted results. */
   suites: SuiteColumn[];
+  /**
+   * Every model with a page: first those with a trusted result in rank order (`rank` 1, 2, …),
+   * then those whose every result is untrusted, by name, with `rank` null and no `latest` run.
+   */
   models: ModelEntry[];
-  /** Result documents that verified, including those superseded by a later run. */
+  /** Result documents on the site, including superseded and (when shown) untrusted ones. */
   resultCount: number;
 }
 
@@ -82,11 +99,29 @@ export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
     : path.resolve(process.cwd(), "../results");
 }
 
-/** Verifies every result document below `dir`; throws one error naming every invalid file. */
-export function verifyResults(dir: string): ResultEntry[] {
+/** `BENCH_SITE_UNTRUSTED`: `show` (the default) or `hide`; anything else stops the build. */
+export function untrustedPolicy(env: NodeJS.ProcessEnv = process.env): UntrustedPolicy {
+  const value = env.BENCH_SITE_UNTRUSTED || "show";
+  if ((untrustedPolicies as readonly string[]).includes(value)) return value as UntrustedPolicy;
+  throw new Error(
+    `BENCH_SITE_UNTRUSTED: ${JSON.stringify(value)} is not a policy (expected one of: ${untrustedPolicies.join(", ")})`,
+  );
+}
+
+/**
+ * Verifies every result document below `dir` (the results folder: its trust list, and the root
+ * that each document's ids must match as `<org>/<model>/<suite>/<run>.json`); throws one error
+ * naming every invalid file. Symbolic links and special files are skipped, each reported to `warn`.
+ */
+export function verifyResults(
+  dir: string,
+  options: { warn?: (line: string) => void } = {},
+): ResultEntry[] {
+  const warn = options.warn ?? ((line: string) => console.warn(line));
   const trust = loadTrustList(dir);
-  const files = listResultFiles(dir);
-  const verified = files.map((file) => verifyResultFile(file, trust));
+  const { files, skipped } = scanResultFiles(dir);
+  for (const entry of skipped) warn(`skipped ${entry.path}: ${entry.reason}`);
+  const verified = files.map((file) => verifyResultFile(file, trust, { root: dir }));
   const invalid = verified.filter((result) => result.status === "invalid");
   if (invalid.length > 0) {
     const lines = invalid.flatMap((result) =>
@@ -131,58 +166,73 @@ function newestFirst(a: ResultEntry, b: ResultEntry): number {
   return byTime !== 0 ? byTime : a.file.localeCompare(b.file);
 }
 
-function splitModelId(id: string, file: string): { org: string; slug: string } {
-  const [org, slug] = id.split("/");
-  if (org && slug) return { org, slug };
-  // Model ids are `<org>/<name>`; fall back to the results layout `<org>/<model>/<suite>/<run>.json`.
-  const [fileOrg = "unknown", fileModel = id] = file.split("/");
-  return { org: fileOrg, slug: fileModel };
+/** The route of a model: verification made its id the `<org>/<model>` folders of its results. */
+function splitModelId(file: string): { org: string; slug: string } {
+  const [org = "unknown", slug = "unknown"] = file.split("/");
+  return { org, slug };
 }
 
-/** Groups verified results into the leaderboard: one model per row, the latest run per suite. */
-export function buildLeaderboard(entries: readonly ResultEntry[]): Leaderboard {
+/**
+ * Groups verified results into the leaderboard: one model per row, the latest trusted run per
+ * suite. Untrusted results never set a headline or a rank: with `show` they are kept apart on
+ * their model (`untrusted`), with `hide` they are dropped.
+ */
+export function buildLeaderboard(
+  entries: readonly ResultEntry[],
+  options: { untrusted?: UntrustedPolicy } = {},
+): Leaderboard {
+  const policy = options.untrusted ?? "show";
+  const shown = entries.filter((entry) => policy === "show" || entry.signer.status === "trusted");
   const models = new Map<string, ModelEntry>();
-  const suites = new Map<string, SuiteColumn & { finishedAt: string }>();
-  for (const entry of [...entries].sort(newestFirst)) {
+  const suites = new Map<string, SuiteColumn>();
+  for (const entry of [...shown].sort(newestFirst)) {
     let model = models.get(entry.model.id);
     if (!model) {
       model = {
         id: entry.model.id,
-        ...splitModelId(entry.model.id, entry.file),
+        ...splitModelId(entry.file),
         name: entry.model.name,
         purpose: entry.model.purpose,
+        rank: null,
         latest: {},
         earlier: [],
+        untrusted: [],
       };
       models.set(entry.model.id, model);
+    }
+    if (entry.signer.status !== "trusted") {
+      model.untrusted.push(entry);
+      continue;
     }
     if (model.latest[entry.suite.id]) {
       model.earlier.push(entry);
       continue;
     }
     model.latest[entry.suite.id] = entry;
-    const suite = suites.get(entry.suite.id) ?? {
-      ...entry.suite,
-      headlineMetrics: [],
-      finishedAt: entry.finishedAt,
-    };
+    const suite = suites.get(entry.suite.id) ?? { ...entry.suite, headlineMetrics: [] };
     const metric = entry.scores[0]?.metric;
     if (metric && !suite.headlineMetrics.includes(metric)) suite.headlineMetrics.push(metric);
     suites.set(entry.suite.id, suite);
   }
-  const suiteColumns = [...suites.values()]
-    .map(({ finishedAt: _, ...suite }) => suite)
-    .sort((a, b) => a.name.localeCompare(b.name));
-  return {
-    suites: suiteColumns,
-    models: [...models.values()].sort(rankModels(suiteColumns[0]?.id)),
-    resultCount: entries.length,
-  };
+  const suiteColumns = [...suites.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const all = [...models.values()];
+  const ranked = all
+    .filter((model) => Object.keys(model.latest).length > 0)
+    .sort(rankModels(suiteColumns[0]?.id))
+    .map((model, index) => ({ ...model, rank: index + 1 }));
+  const unranked = all
+    .filter((model) => Object.keys(model.latest).length === 0)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return { suites: suiteColumns, models: [...ranked, ...unranked], resultCount: shown.length };
 }
 
 /** Evaluations before pipeline checks, then by the first suite's headline score, then by name. */
 function rankModels(suiteId: string | undefined) {
-  const headline = (model: ModelEntry) => (suiteId ? model.latest[suiteId]?.scores[0] : undefined);
+  const headline = (model: ModelEntry) => {
+    const score = suiteId ? model.latest[suiteId]?.scores[0] : undefined;
+    // A task no item of which could be scored has no value to rank by.
+    return score && score.value !== null ? { ...score, value: score.value } : undefined;
+  };
   return (a: ModelEntry, b: ModelEntry): number => {
     if (a.purpose !== b.purpose) return a.purpose === "evaluation" ? -1 : 1;
     const scoreA = headline(a);
@@ -198,12 +248,30 @@ function rankModels(suiteId: string | undefined) {
 
 const cache = new Map<string, Leaderboard>();
 
-/** The leaderboard for `resultsDir()`, verified once per build. */
-export function loadLeaderboard(dir: string = resultsDir()): Leaderboard {
-  let leaderboard = cache.get(dir);
+/** The leaderboard for `resultsDir()` under `untrustedPolicy()`, verified once per build. */
+export function loadLeaderboard(
+  dir: string = resultsDir(),
+  untrusted: UntrustedPolicy = untrustedPolicy(),
+): Leaderboard {
+  const key = `${untrusted}:${dir}`;
+  let leaderboard = cache.get(key);
   if (!leaderboard) {
-    leaderboard = buildLeaderboard(verifyResults(dir));
-    cache.set(dir, leaderboard);
+    leaderboard = buildLeaderboard(verifyResults(dir), { untrusted });
+    cache.set(key, leaderboard);
   }
   return leaderboard;
+}
+
+/** The rows of the leaderboard: models with a trusted result, in rank order. */
+export function rankedModels(leaderboard: Leaderboard): ModelEntry[] {
+  return leaderboard.models.filter((model) => model.rank !== null);
+}
+
+/** Every untrusted result on the site with its model, newest first. */
+export function untrustedResults(
+  leaderboard: Leaderboard,
+): { model: ModelEntry; result: ResultEntry }[] {
+  return leaderboard.models
+    .flatMap((model) => model.untrusted.map((result) => ({ model, result })))
+    .sort((a, b) => newestFirst(a.result, b.result));
 }

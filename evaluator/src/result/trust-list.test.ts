@@ -90,6 +90,23 @@ describe("loadTrustListFile", () => {
     });
   });
 
+  it.each([
+    ["owner", "Alice \u202Eecila", "U+202E at character 6"],
+    ["owner", "Alice\nBob", "U+000A at character 5"],
+    ["comment", "ok\u200B", "U+200B at character 2"],
+    ["addedAt", "2026\u0000", "U+0000 at character 4"],
+  ])(
+    "rejects a hidden character in %s (%j), which could mislead a reviewer",
+    (field, text, where) => {
+      const keys: Record<string, string>[] = entries();
+      (keys[1] as Record<string, string>)[field] = text;
+      expect(rejection(writeTrust(JSON.stringify({ schemaVersion: 1, keys })))).toEqual({
+        code: "E_KEY",
+        message: `<file>: $.keys[1].${field}: contains ${where} (expected plain one-line text: no control, bidi or invisible characters)`,
+      });
+    },
+  );
+
   it("rejects a key listed twice", () => {
     const keys = entries();
     keys[2] = { ...(keys[0] as Entry), owner: "someone else" };

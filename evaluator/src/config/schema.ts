@@ -178,13 +178,23 @@ export function formatSchemaErrors(
   data: unknown,
 ): string[] {
   const lines = new Set<string>();
+  let more = 0;
   for (const error of errors) {
     if (error.schemaPath.includes("/oneOf/")) continue;
+    // A hostile document can break thousands of rules: list the first ones, count the rest.
+    if (lines.size >= maxProblems) {
+      more++;
+      continue;
+    }
     const line = describe(error, data);
     if (line) lines.add(`${file}: ${line}`);
   }
+  if (more > 0) lines.add(`${file}: … and ${more} more problems of the same document`);
   return [...lines];
 }
+
+/** Problems listed per document; the rest are counted. */
+const maxProblems = 50;
 
 /** Validates `data` against `schemas/<name>.schema.json`; throws one E_SCHEMA error listing every problem. */
 export function validateAgainst<K extends SchemaName>(

@@ -29,7 +29,7 @@ export interface YamlLimits {
   maxAliasCount: number;
 }
 
-export const yamlLimits: YamlLimits = { maxBytes: 1 << 20, maxDepth: 64, maxAliasCount: 100 };
+export const yamlLimits: YamlLimits = { maxBytes: 256 << 10, maxDepth: 64, maxAliasCount: 100 };
 
 /** At most this many problems are listed, then a count of the rest. */
 const maxListed = 20;
@@ -84,6 +84,17 @@ function checkNodes(root: Node, lines: LineCounter, label: string, maxDepth: num
         continue;
       }
       const children: Node[] = [];
+      if (isMap(node)) {
+        const seen = new Set<unknown>();
+        for (const item of node.items) {
+          const key = isPair(item) && isScalar(item.key) ? item.key : undefined;
+          if (key === undefined) continue;
+          if (seen.has(key.value)) {
+            problems.push(`${at(key)}: YAML syntax error: Map keys must be unique`);
+          }
+          seen.add(key.value);
+        }
+      }
       for (const item of node.items) {
         for (const child of isPair(item) ? [item.key, item.value] : [item]) {
           if (isScalar(child) || isMap(child) || isSeq(child) || isAlias(child))
@@ -180,7 +191,9 @@ export function readYaml(
   }
   const text = new TextDecoder("utf-8").decode(bytes);
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
+  const documents = // yaml's own uniqueKeys check compares every pair of keys (quadratic): checkNodes does it
+    // with a set instead.
+    parseAllDocuments(text, { prettyErrors: true, uniqueKeys: false, lineCounter });
   const errors = documents.flatMap((document) => document.errors);
   // yaml reports running out of stack as an error, at a place that depends on the stack size.
   if (errors.some((error) => error.message.startsWith("Maximum call stack"))) {

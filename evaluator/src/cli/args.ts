@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { BenchError } from "../errors/index.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
+import { printable } from "../pure/text.ts";
 import { type CommandSpec, nonEmpty, type OptionSpec, type Values } from "./define.ts";
 import { globalOptions, helpOption } from "./options.ts";
 
@@ -74,7 +75,7 @@ function checkPositionals(spec: CommandSpec, positionals: string[]): void {
       : `${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"} (${names})`;
   throw new BenchError(
     "E_USAGE",
-    `bench ${spec.name}: expected ${expected}, got ${positionals.length}${positionals.length > max ? `: ${positionals.map((p) => JSON.stringify(p)).join(" ")}` : ""}`,
+    `bench ${spec.name}: expected ${expected}, got ${positionals.length}${positionals.length > max ? `: ${positionals.map((p) => printable(JSON.stringify(p), 60)).join(" ")}` : ""}`,
     { hint: `e.g. ${spec.example}` },
   );
 }
@@ -91,7 +92,11 @@ function parseOrExplain(spec: CommandSpec, argv: string[]) {
     const prefix = `bench ${spec.name}:`;
     if (flag && code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       const valid = Object.keys(options).map((o) => `--${o}`);
-      throw new BenchError("E_USAGE", `${prefix} ${unknownIdMessage("flag", flag, valid)}`, hint);
+      throw new BenchError(
+        "E_USAGE",
+        `${prefix} ${unknownIdMessage("flag", printable(flag), valid)}`,
+        hint,
+      );
     }
     if (flag && code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
       if (/does not take an argument/.test(message))
@@ -101,11 +106,15 @@ function parseOrExplain(spec: CommandSpec, argv: string[]) {
         throw new BenchError("E_USAGE", `${prefix} ${flag} needs a value`, hint);
       throw new BenchError(
         "E_USAGE",
-        `${prefix} ${flag} needs a value, and ${JSON.stringify(next)} after it starts with a dash`,
-        { cause, hint: `write ${flag}=${next} to pass a value that starts with a dash` },
+        `${prefix} ${flag} needs a value, and ${printable(JSON.stringify(next))} after it starts with a dash`,
+        { cause, hint: `write ${flag}=${printable(next)} to pass a value that starts with a dash` },
       );
     }
-    throw new BenchError("E_USAGE", `${prefix} ${message.replace(/\s*\n\s*/g, " ")}`, hint);
+    throw new BenchError(
+      "E_USAGE",
+      `${prefix} ${printable(message.replace(/\s*\n\s*/g, " "), 200)}`,
+      hint,
+    );
   }
 }
 

@@ -1,4 +1,7 @@
+import { type Stats, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { BenchError } from "../errors/index.ts";
+import { printable } from "../pure/text.ts";
 
 /** Where a value came from, so that a problem names the flag or the environment variable. */
 export interface ValueSource {
@@ -94,12 +97,17 @@ export function badValue(
   problem: string,
   example: string,
 ): BenchError {
-  return new BenchError("E_USAGE", `${source.name}: ${JSON.stringify(text)} ${problem}`, {
-    hint:
-      source.kind === "flag"
-        ? `pass e.g. ${source.name} ${example}`
-        : `set ${source.name} to e.g. ${example}, or unset it`,
-  });
+  // The value is untrusted text (a CI variable, a pasted flag): shown escaped and cut short.
+  return new BenchError(
+    "E_USAGE",
+    `${source.name}: ${printable(JSON.stringify(text))} ${problem}`,
+    {
+      hint:
+        source.kind === "flag"
+          ? `pass e.g. ${source.name} ${example}`
+          : `set ${source.name} to e.g. ${example}, or unset it`,
+    },
+  );
 }
 
 // More digits than this cannot be in range of any integer option and are not converted at all.
@@ -165,3 +173,69 @@ export const switchValue: ValueParser<boolean> = (text, source) => {
   if (lower === "0" || lower === "false") return false;
   throw badValue(source, text, "is not a switch (expected 1 or 0)", "1");
 };
+
+function statOrNothing(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  if (stats.isFIFO()) return "a named pipe";
+  return "not a regular file";
+}
+
+/**
+ * A path that, if anything is there, is a regular file of at most `maxBytes` (links followed): a
+ * key file, never a folder, a device such as /dev/zero (endless) or a pipe (blocks), which
+ * reading would not survive.
+ */
+export function smallFile(maxBytes: number): ValueParser<string> {
+  return (text, source) => {
+    nonEmpty(text, source);
+    const shown = printable(JSON.stringify(text));
+    const stats = statOrNothing(text);
+    const fail = (problem: string) =>
+      new BenchError("E_USAGE", `${source.name}: ${shown} ${problem}`, {
+        hint: `give the path of a file${source.kind === "flag" ? ` after ${source.name}` : ""}`,
+      });
+    // A missing file is reported by whatever reads it, with its own hint.
+    if (!stats) return text;
+    if (!stats.isFile()) throw fail(`is ${kindOf(stats)}, not a file`);
+    if (stats.size > maxBytes) throw fail(`is ${stats.size} bytes (expected at most ${maxBytes})`);
+    return text;
+  };
+}
+
+/**
+ * Throws E_USAGE naming `source` when `path` cannot become a folder: it, or the nearest of its
+ * parents that exists, is something other than a folder. Checked before a run, so that a bad
+ * BENCH_HOME or --out fails at once with its name instead of deep inside a write.
+ */
+export function checkFolder(source: ValueSource, path: string): void {
+  let current = resolve(path);
+  for (;;) {
+    const stats = statOrNothing(current);
+    if (stats) {
+      if (stats.isDirectory()) return;
+      const which = current === resolve(path) ? "" : ` (${printable(JSON.stringify(current))})`;
+      throw new BenchError(
+        "E_USAGE",
+        `${source.name}: ${printable(JSON.stringify(path))} cannot be a folder${which}: it is ${stats.isFile() ? "a file" : kindOf(stats)}`,
+        {
+          hint:
+            source.kind === "flag"
+              ? `pass a folder after ${source.name}`
+              : `set ${source.name} to a folder, or unset it`,
+        },
+      );
+    }
+    const parent = dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}

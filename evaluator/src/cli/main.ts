@@ -1,11 +1,8 @@
 import { evaluatorVersion } from "../env/fingerprint.ts";
 import { BenchError } from "../errors/index.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
+import { printable } from "../pure/text.ts";
 import { debugRequested, splitGlobalFlags } from "./args.ts";
-import { evalCommand } from "./commands/eval.ts";
-import { keyCommand } from "./commands/key.ts";
-import { validateCommand } from "./commands/validate.ts";
-import { verifyCommand } from "./commands/verify.ts";
 import { topLevelUsage } from "./help.ts";
 import { type CommandName, commandSpecs } from "./options.ts";
 import { crashHandler, reportError } from "./report.ts";
@@ -17,11 +14,12 @@ export interface Io {
 
 type Run = (argv: string[], io: Io, env: NodeJS.ProcessEnv) => Promise<number>;
 
-const runners: Record<CommandName, Run> = {
-  validate: validateCommand,
-  eval: evalCommand,
-  verify: verifyCommand,
-  key: keyCommand,
+// Each command loads only its own modules: `validate` never loads the runner or the verifier.
+const runners: Record<CommandName, () => Promise<Run>> = {
+  validate: async () => (await import("./commands/validate.ts")).validateCommand,
+  eval: async () => (await import("./commands/eval.ts")).evalCommand,
+  verify: async () => (await import("./commands/verify.ts")).verifyCommand,
+  key: async () => (await import("./commands/key.ts")).keyCommand,
 };
 
 /**
@@ -49,10 +47,11 @@ export async function main(
     if (!Object.hasOwn(runners, name))
       throw new BenchError(
         "E_USAGE",
-        `bench: ${unknownIdMessage("command", name, Object.keys(commandSpecs))}`,
+        `bench: ${unknownIdMessage("command", printable(name), Object.keys(commandSpecs))}`,
         { hint: "run bench --help" },
       );
-    return await runners[name as CommandName](args, io, env);
+    const run = await runners[name as CommandName]();
+    return await run(args, io, env);
   } catch (error) {
     return reportError(error, io, debug);
   }

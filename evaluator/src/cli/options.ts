@@ -4,7 +4,10 @@
  */
 import { availableParallelism } from "node:os";
 import type { LoadOptions } from "../backends/types.ts";
-import { defineCommand, integer, nonEmpty, oneOf, switchValue } from "./define.ts";
+import { defineCommand, integer, nonEmpty, oneOf, smallFile, switchValue } from "./define.ts";
+
+/** A PEM key is a few hundred bytes. */
+const keyFile = smallFile(64 * 1024);
 
 /** `bench eval` runs llama.cpp on half the logical cores by default (1 is fastest on 2 cores). */
 export function defaultThreads(): number {
@@ -82,7 +85,7 @@ export const evalSpec = defineCommand({
       relatedEnv: signingKeyEnv,
       defaultText: "local key",
       help: "Ed25519 PEM private key to sign with; without it and BENCH_SIGNING_KEY, a local key in $BENCH_HOME/keys, marked untrusted",
-      parse: nonEmpty,
+      parse: keyFile,
     },
     json: { type: "boolean", help: "machine-readable summary on stdout" },
   },
@@ -152,7 +155,7 @@ export const keySpec = defineCommand({
       relatedEnv: signingKeyEnv,
       defaultText: "the key bench eval uses",
       help: "describe this Ed25519 PEM private key instead",
-      parse: nonEmpty,
+      parse: keyFile,
     },
   },
   example: 'bench key --owner "Your Name"',

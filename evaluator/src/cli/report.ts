@@ -1,7 +1,19 @@
-import { formatBenchError, isBenchError } from "../errors/index.ts";
+import { isBenchError } from "../errors/index.ts";
 
 interface ErrorSink {
   stderr: NodeJS.WritableStream;
+}
+
+/** At most this many lines of one error's problems are printed, then a count of the rest. */
+export const maxProblemLines = 20;
+
+/**
+ * `lines`, or its first `max` and a count of the rest: a hostile file can break a rule thousands
+ * of times, and one screen of problems says as much as all of them.
+ */
+export function capLines(lines: readonly string[], max = maxProblemLines): string[] {
+  if (lines.length <= max) return [...lines];
+  return [...lines.slice(0, max), `… and ${lines.length - max} more problems`];
 }
 
 // A cause chain is walked with a visited set and a depth bound: causes can be cyclic.
@@ -40,7 +52,8 @@ export function stackWithCauses(error: unknown): string {
  */
 export function reportError(error: unknown, io: ErrorSink, debug: boolean): number {
   if (isBenchError(error)) {
-    io.stderr.write(`${formatBenchError(error)}\n`);
+    const text = capLines(error.message.split("\n")).join("\n");
+    io.stderr.write(`${error.hint ? `${text}\nhint: ${error.hint}` : text}\n`);
     if (debug) io.stderr.write(`${stackWithCauses(error)}\n`);
     return error.exitCode;
   }

@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { backendIds, isBackendId } from "../backends/registry.ts";
 import { BenchError, isBenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
 import type { SuiteDefinition } from "../generated/suite.ts";
 import { repoRoot } from "../paths.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
+import { escapeHidden, printable } from "../pure/text.ts";
 import { sha256Hex } from "../result/canonical.ts";
 import { type ResolvedTask, resolveTask } from "../tasks/resolve.ts";
 import { validateAgainst } from "./schema.ts";
@@ -31,8 +32,10 @@ export interface ResolvedSuite extends Omit<SuiteDefinition, "tasks"> {
 }
 
 function problems(label: string, list: string[]): void {
+  // A file name is as untrusted as the file: a bidi control in it must not reorder the message.
+  const shown = escapeHidden(label);
   if (list.length > 0)
-    throw new BenchError("E_INVALID", list.map((line) => `${label}: ${line}`).join("\n"));
+    throw new BenchError("E_INVALID", list.map((line) => `${shown}: ${line}`).join("\n"));
 }
 
 /**
@@ -44,7 +47,7 @@ export function loadManifest(path: string): Loaded<ModelManifest> {
   const file = resolve(path);
   const label = displayPath(file);
   const { data, text } = readYaml(file);
-  const manifest = validateAgainst("model", data, label);
+  const manifest = validateAgainst("model", data, escapeHidden(label));
   const found: string[] = [];
   const parts = file.split(sep);
   const at = parts.lastIndexOf("models");
@@ -55,15 +58,17 @@ export function loadManifest(path: string): Loaded<ModelManifest> {
       : undefined;
   if (place === undefined) {
     found.push(
-      `$.id: ${JSON.stringify(manifest.id)} cannot be checked against the file's place (expected the file at models/<org>/<name>.yaml, e.g. models/${manifest.id}.yaml)`,
+      `$.id: ${printable(JSON.stringify(manifest.id))} cannot be checked against the file's place (expected the file at models/<org>/<name>.yaml, e.g. models/${printable(manifest.id, 60)}.yaml)`,
     );
   } else if (manifest.id !== place) {
     found.push(
-      `$.id: ${JSON.stringify(manifest.id)} does not match the file's place (expected "${place}")`,
+      `$.id: ${printable(JSON.stringify(manifest.id))} does not match the file's place (expected ${printable(JSON.stringify(place))})`,
     );
   }
   if (!isBackendId(manifest.backend.type))
-    found.push(`$.backend.type: ${unknownIdMessage("backend", manifest.backend.type, backendIds)}`);
+    found.push(
+      `$.backend.type: ${unknownIdMessage("backend", printable(manifest.backend.type), backendIds)}`,
+    );
   problems(label, found);
   const root = parts.slice(0, at).join(sep) || sep;
   return { file, label, data: manifest, sha256: sha256Hex(text), root };
@@ -89,7 +94,7 @@ export function findSuiteFile(ref: string): string {
   }
   throw new BenchError(
     "E_NOT_FOUND",
-    `--suite: ${unknownIdMessage("suite", ref, [...known].sort())}`,
+    `--suite: ${unknownIdMessage("suite", printable(ref), [...known].sort())}`,
     {
       hint: "pass a suite id from suites/ or the path of a suite.yaml",
     },
@@ -109,12 +114,12 @@ export function loadSuite(ref: string): Loaded<ResolvedSuite> {
   const file = findSuiteFile(ref);
   const label = displayPath(file);
   const { data, text } = readYaml(file);
-  const suite = validateAgainst("suite", data, label);
+  const suite = validateAgainst("suite", data, escapeHidden(label));
   const found: string[] = [];
   const folder = basename(dirname(file));
   if (suite.id !== folder)
     found.push(
-      `$.id: ${JSON.stringify(suite.id)} does not match its folder (expected "${folder}")`,
+      `$.id: ${printable(JSON.stringify(suite.id))} does not match its folder (expected ${printable(JSON.stringify(folder))})`,
     );
   const seen = new Set<string>();
   const tasks: ResolvedTask[] = [];
@@ -122,7 +127,7 @@ export function loadSuite(ref: string): Loaded<ResolvedSuite> {
     const at = `$.tasks[${i}]`;
     if (seen.has(task.id))
       found.push(
-        `${at}.id: ${JSON.stringify(task.id)} is used by an earlier task (expected unique task ids)`,
+        `${at}.id: ${printable(JSON.stringify(task.id))} is used by an earlier task (expected unique task ids)`,
       );
     seen.add(task.id);
     try {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -182,10 +182,39 @@ describe("journal", () => {
     expect(existsSync(`${path}.lock`)).toBe(true);
   });
 
-  it("refuses a lock taken on another host", () => {
+  it("refuses a lock taken on another host, its name escaped", () => {
     const path = journalWith("");
-    writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "elsewhere", since: "t" }));
-    expect(() => open(path)).toThrow(expect.objectContaining({ code: "E_JOURNAL_LOCKED" }));
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "else\u202Ewhere", since: "t" }));
+    expect(() => open(path)).toThrow(
+      expect.objectContaining({
+        code: "E_JOURNAL_LOCKED",
+        message: expect.stringContaining('on host "else\\u{202e}where" (pid 1)'),
+      }),
+    );
+  });
+
+  it.each([
+    ["the journal", (path: string) => path, "journal"],
+    ["its lock", (path: string) => `${path}.lock`, "lock file"],
+  ])("refuses a folder where %s belongs, naming it", (_, where, what) => {
+    const path = join(root.dir, `folder${++counter}.jsonl`);
+    mkdirSync(where(path));
+    expect(() => open(path)).toThrow(
+      expect.objectContaining({
+        code: "E_JOURNAL",
+        message: `${where(path)}: is a folder, not a ${what}`,
+      }),
+    );
+  });
+
+  it("refuses a journals folder that is a file, naming it", () => {
+    const blocker = journalWith("a file");
+    expect(() => open(join(blocker, "run.jsonl"))).toThrow(
+      expect.objectContaining({
+        code: "E_JOURNAL",
+        message: expect.stringContaining(`${blocker}: cannot hold run journals (`),
+      }),
+    );
   });
 
   it.each([

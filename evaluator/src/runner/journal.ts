@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -12,6 +13,7 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { displayPath } from "../config/yaml.ts";
 import { BenchError } from "../errors/index.ts";
+import { printable } from "../pure/text.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import type { SampleRecord } from "./sample.ts";
 
@@ -56,7 +58,17 @@ export class Journal {
   static open(path: string, options: JournalOptions): Journal {
     const journal = new Journal(path, options.runKey);
     const warn = options.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (cause) {
+      throw new BenchError(
+        "E_JOURNAL",
+        `${displayPath(dirname(path))}: cannot hold run journals (${(cause as NodeJS.ErrnoException).code ?? "unknown error"})`,
+        { hint: "remove what is in the way, or point BENCH_HOME at another folder", cause },
+      );
+    }
+    journal.#notAFile(path, "journal");
+    journal.#notAFile(journal.lockPath, "lock file");
     journal.#lock(warn);
     try {
       journal.#read(options.check, warn);
@@ -104,11 +116,25 @@ export class Journal {
   #corrupt(line: number, problem: string): BenchError {
     return new BenchError(
       "E_JOURNAL",
-      `${displayPath(this.path)}:${line}: ${problem}; the journal cannot be trusted`,
+      `${displayPath(this.path)}:${line}: ${printable(problem, 200)}; the journal cannot be trusted`,
       {
         hint: `delete ${displayPath(this.path)} to discard the interrupted run's items and start over`,
       },
     );
+  }
+
+  /** A folder, pipe or link where the journal or its lock belongs cannot be read or replaced safely. */
+  #notAFile(path: string, what: string): void {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (stats === undefined || stats.isFile()) return;
+    const kind = stats.isDirectory()
+      ? "a folder"
+      : stats.isSymbolicLink()
+        ? "a symbolic link"
+        : "not a regular file";
+    throw new BenchError("E_JOURNAL", `${displayPath(path)}: is ${kind}, not a ${what}`, {
+      hint: `delete ${displayPath(path)}; an interrupted run's items are then evaluated again`,
+    });
   }
 
   #read(check: SampleCheck, warn: (message: string) => void): void {
@@ -185,7 +211,7 @@ export class Journal {
       if (holder && holder.host === me.host && isAlive(holder.pid)) {
         throw new BenchError(
           "E_JOURNAL_LOCKED",
-          `${displayPath(this.path)}: another bench process (pid ${holder.pid}, since ${holder.since}) is running this evaluation`,
+          `${displayPath(this.path)}: another bench process (pid ${holder.pid}, since ${printable(String(holder.since), 40)}) is running this evaluation`,
           {
             hint: `wait for it to finish or stop it; if no such process runs, delete ${displayPath(this.lockPath)}`,
           },
@@ -194,7 +220,7 @@ export class Journal {
       if (holder && holder.host !== me.host) {
         throw new BenchError(
           "E_JOURNAL_LOCKED",
-          `${displayPath(this.path)}: locked by bench on host ${JSON.stringify(holder.host)} (pid ${holder.pid})`,
+          `${displayPath(this.path)}: locked by bench on host ${printable(JSON.stringify(holder.host))} (pid ${holder.pid})`,
           { hint: `if that run is over, delete ${displayPath(this.lockPath)}` },
         );
       }

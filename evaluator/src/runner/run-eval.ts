@@ -18,6 +18,7 @@ import type { ModelManifest } from "../generated/model.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import { benchHome } from "../paths.ts";
 import { score } from "../pure/score.ts";
+import { escapeHidden } from "../pure/text.ts";
 import { loadSigningKey } from "../result/keys.ts";
 import { signResult } from "../result/sign.ts";
 import { buildResult } from "./build-result.ts";
@@ -108,6 +109,32 @@ function checkCapabilities(
 }
 
 /**
+ * The write stage, with a file system failure (a file where a folder belongs, no space, no
+ * permission) reported as a problem with the output folder: the items stay journaled.
+ */
+function writeOrExplain(
+  dir: string,
+  document: ResultDocument,
+  samples: string,
+  journal: Journal,
+): ReturnType<typeof writeResult> {
+  try {
+    return writeResult(dir, document, samples);
+  } catch (cause) {
+    const { code, path } = cause as NodeJS.ErrnoException;
+    if (typeof code !== "string") throw cause;
+    throw new BenchError(
+      "E_USAGE",
+      `--out: cannot write the result into ${escapeHidden(displayPath(dir))} (${code}${path ? ` at ${escapeHidden(displayPath(path))}` : ""})`,
+      {
+        hint: `the evaluated items are journaled in ${displayPath(journal.path)}: make --out a writable folder and run the same command again to resume`,
+        cause,
+      },
+    );
+  }
+}
+
+/**
  * Evaluates one model on one suite in stages — load, plan, execute (journaled), score, build,
  * sign, write — and returns the signed result with its samples.
  */
@@ -144,9 +171,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     ...(options.limit === undefined ? {} : { limit: options.limit }),
     ...(options.shard === undefined ? {} : { shard: options.shard }),
   });
-  const backend = await backends[manifest.data.backend.type as keyof typeof backends].load();
-  checkCapabilities(planned, backend);
-
+  const backendId = manifest.data.backend.type as keyof typeof backends;
+  checkCapabilities(planned, { id: backendId, capabilities: backends[backendId].capabilities });
+  // The journal is checked (and locked) before the backend's native code loads: a corrupt or
+  // locked journal fails in a fraction of a second.
   const journal = Journal.open(join(benchHome(env), "journals", `${planned.runKey}.jsonl`), {
     runKey: planned.runKey,
     check: sampleCheck(planned.tasks),
@@ -155,6 +183,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   const resumedItems = journal.done.size;
   let model: LoadedModel | undefined;
   try {
+    const backend = await backends[backendId].load();
     const loadStart = performance.now();
     model = await backend.load(
       {
@@ -229,10 +258,11 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
       key,
     );
     validateAgainst("result", document, "the result document (a bug in bench, please report it)");
-    const written = writeResult(
+    const written = writeOrExplain(
       resultDir(options.outDir, manifest.data.id, suite.data.id),
       document,
       samples.text,
+      journal,
     );
     journal.remove();
     progress.finish(`wrote ${displayPath(written.documentPath)}`);

@@ -3,6 +3,7 @@ import { BenchError, isBenchError } from "../../errors/index.ts";
 import { createProgress, silentProgress } from "../../runner/progress.ts";
 import { type EvalOutcome, runEvaluation } from "../../runner/run-eval.ts";
 import { parseCommandLine } from "../args.ts";
+import { checkFolder } from "../define.ts";
 import { commandHelp } from "../help.ts";
 import { evalSpec as spec } from "../options.ts";
 
@@ -78,6 +79,12 @@ export async function evalCommand(
     return 0;
   }
   const { values, positionals } = line;
+  // Journals, keys and the cache live below these: a file in the way fails now, with its name.
+  for (const name of ["BENCH_HOME", "BENCH_CACHE"] as const) {
+    const value = env[name];
+    if (value) checkFolder({ kind: "env", name }, value);
+  }
+  checkFolder({ kind: "flag", name: "--out" }, values.out);
   const outcome = await interruptible(io.stderr, (signal) =>
     runEvaluation({
       manifest: positionals[0] as string,

@@ -1,5 +1,6 @@
 import { loadSigningKey } from "../../result/keys.ts";
 import { parseCommandLine } from "../args.ts";
+import { checkFolder } from "../define.ts";
 import { commandHelp } from "../help.ts";
 import { keySpec as spec } from "../options.ts";
 
@@ -14,6 +15,9 @@ export async function keyCommand(
     return 0;
   }
   const { values } = line;
+  // Without a key file or BENCH_SIGNING_KEY, the local key is created below BENCH_HOME.
+  if (values.key === undefined && !env.BENCH_SIGNING_KEY && env.BENCH_HOME)
+    checkFolder({ kind: "env", name: "BENCH_HOME" }, env.BENCH_HOME);
   const key = loadSigningKey({ ...(values.key === undefined ? {} : { keyFile: values.key }), env });
   const entry = {
     keyId: key.keyId,

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { displayPath } from "../../config/load.ts";
 import { BenchError } from "../../errors/index.ts";
+import { escapeHidden, printable } from "../../pure/text.ts";
 import { loadTrustListFile } from "../../result/trust-list.ts";
 import {
   resultsRootFor,
@@ -12,6 +13,7 @@ import {
 import { parseCommandLine } from "../args.ts";
 import { commandHelp } from "../help.ts";
 import { verifySpec as spec } from "../options.ts";
+import { capLines } from "../report.ts";
 
 export async function verifyCommand(
   argv: string[],
@@ -57,17 +59,22 @@ export async function verifyCommand(
     }));
     io.stdout.write(`${JSON.stringify([...checked, ...passedOver], null, 2)}\n`);
   } else {
+    // Owners, key ids and paths come from files strangers can edit: shown escaped.
+    const show = (text: string | undefined) => printable(String(text), 120);
     for (const r of reports) {
-      const label = displayPath(r.file);
+      const label = escapeHidden(displayPath(r.file));
       if (r.status === "trusted")
-        io.stdout.write(`trusted    ${label} (key ${r.signer?.keyId}, ${r.signer?.owner})\n`);
+        io.stdout.write(
+          `trusted    ${label} (key ${show(r.signer?.keyId)}, ${show(r.signer?.owner)})\n`,
+        );
       else if (r.status === "untrusted")
         io.stdout.write(
-          `untrusted  ${label}: signed by ${r.signer?.kind} key ${r.signer?.keyId}, which is not in ${displayPath(trustFile)}\n`,
+          `untrusted  ${label}: signed by ${show(r.signer?.kind)} key ${show(r.signer?.keyId)}, which is not in ${escapeHidden(displayPath(trustFile))}\n`,
         );
-      else for (const p of r.problems) io.stdout.write(`TAMPERED   ${p}\n`);
+      else for (const p of capLines(r.problems)) io.stdout.write(`TAMPERED   ${p}\n`);
     }
-    for (const s of skipped) io.stdout.write(`skipped    ${displayPath(s.path)}: ${s.reason}\n`);
+    for (const s of skipped)
+      io.stdout.write(`skipped    ${escapeHidden(displayPath(s.path))}: ${s.reason}\n`);
     io.stdout.write(
       `${reports.length} checked: ${reports.filter((r) => r.status === "trusted").length} trusted, ${reports.filter((r) => r.status === "untrusted").length} untrusted, ${reports.filter((r) => r.status === "invalid").length} invalid\n`,
     );

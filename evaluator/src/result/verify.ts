@@ -1,9 +1,18 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
-import { sha256Hex } from "./canonical.ts";
 import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
 import { signatureMatches } from "./sign.ts";
@@ -197,6 +206,21 @@ function identityProblems(file: string, root: string, document: ResultDocument):
   return problems;
 }
 
+/** sha256 of a file read in chunks: memory stays bounded whatever the file's size. */
+function sha256FileSync(path: string): string {
+  const hash = createHash("sha256");
+  const chunk = Buffer.alloc(1 << 20);
+  const fd = openSync(path, "r");
+  try {
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
+      hash.update(chunk.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
 /** The samples file is `<run.id>.samples.jsonl` beside the document, a regular file, unchanged. */
 function samplesProblems(file: string, document: ResultDocument): string[] {
   const expected = `${document.run.id}.samples.jsonl`;
@@ -214,7 +238,7 @@ function samplesProblems(file: string, document: ResultDocument): string[] {
       `${file}: $.samples.path: ${shown} ${stat.isSymbolicLink() ? "is a symbolic link" : "is not a regular file"} (expected a regular file)`,
     ];
   }
-  const digest = sha256Hex(readFileSync(samplesPath));
+  const digest = sha256FileSync(samplesPath);
   if (digest === document.samples.sha256) return [];
   return [
     `${file}: $.samples.sha256: ${shown} has sha256 ${digest} (expected ${document.samples.sha256}); the samples were changed`,

@@ -64,6 +64,7 @@ describe("repeated keys", () => {
     expect(verifyIn(root, file)).toEqual({
       file,
       status: "invalid",
+      code: "E_JSON",
       problems: [
         `${file}: $.scores[0].value: is a duplicate key at 1:${column} (readers disagree on which value counts; keep one)`,
       ],
@@ -173,6 +174,7 @@ describe("canonical base64 in the signature", () => {
     expect(verifyIn(root, file)).toEqual({
       file,
       status: "invalid",
+      code: "E_SCHEMA",
       problems: [`${file}: ${problem}`],
     });
   });
@@ -220,6 +222,7 @@ describe("identity is the path", () => {
     const file = writeResultText(root, compact(signed()), { folder, name });
     expect(verifyIn(root, file)).toMatchObject({
       status: "invalid",
+      code: "E_RESULT_PATH",
       problems: [`${file}: ${problem}`],
     });
   });
@@ -268,6 +271,7 @@ describe("the samples file", () => {
     });
     expect(verifyIn(root, file)).toMatchObject({
       status: "invalid",
+      code: "E_SIGNATURE",
       problems: [
         `${file}: $.samples.path: ${JSON.stringify(path)} is not allowed (expected "${samplesName}", beside the document)`,
       ],
@@ -297,6 +301,7 @@ describe("files that are not regular", () => {
     expect(verifyIn(root, link)).toEqual({
       file: link,
       status: "invalid",
+      code: "E_NOT_A_FILE",
       problems: [`${link}: is a symbolic link (a result must be a regular file)`],
     });
   });

@@ -10,9 +10,10 @@ import {
   statSync,
 } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { isBenchError } from "../errors/index.ts";
+import { type ErrorCode, isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
+import { printable } from "../pure/text.ts";
 import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
 import { signatureMatches } from "./sign.ts";
@@ -27,6 +28,11 @@ export interface VerifiedResult {
   /** trusted: valid signature by a key in the trust list; untrusted: valid signature by another key; invalid: anything else. */
   status: "trusted" | "untrusted" | "invalid";
   problems: string[];
+  /**
+   * For an invalid document, the code of its first problem: E_JSON or E_SCHEMA (unreadable),
+   * E_RESULT_PATH (ids do not match the path), E_SIGNATURE (signature or samples digest).
+   */
+  code?: ErrorCode;
   document?: ResultDocument;
   signer?: { keyId: string; kind: string; name?: string; owner?: string };
 }
@@ -102,18 +108,26 @@ export function verifyResultFile(
   trust: TrustList,
   options: VerifyOptions,
 ): VerifiedResult {
-  const invalid = (problems: string[], document?: ResultDocument): VerifiedResult => ({
+  const invalid = (
+    problems: string[],
+    code: ErrorCode,
+    document?: ResultDocument,
+  ): VerifiedResult => ({
     file,
     status: "invalid",
     problems,
+    code,
     ...(document ? { document } : {}),
   });
   const link = lstatSync(file, { throwIfNoEntry: false });
-  if (!link) return invalid([`${file}: does not exist`]);
+  if (!link) return invalid([`${file}: does not exist`], "E_NOT_FOUND");
   if (!link.isFile()) {
-    return invalid([
-      `${file}: ${link.isSymbolicLink() ? "is a symbolic link" : "is not a regular file"} (a result must be a regular file)`,
-    ]);
+    return invalid(
+      [
+        `${file}: ${link.isSymbolicLink() ? "is a symbolic link" : "is not a regular file"} (a result must be a regular file)`,
+      ],
+      "E_NOT_A_FILE",
+    );
   }
   let document: ResultDocument;
   try {
@@ -129,13 +143,15 @@ export function verifyResultFile(
     ]);
   } catch (error) {
     if (!isBenchError(error)) throw error;
-    return invalid(error.message.split("\n"));
+    return invalid(error.message.split("\n"), error.code);
   }
   const problems = identityProblems(file, options.root, document);
+  const code: ErrorCode = problems.length > 0 ? "E_RESULT_PATH" : "E_SIGNATURE";
   const signature = document.signature;
   if (!signature)
     return invalid(
       [...problems, `${file}: $.signature: is missing (the document is unsigned)`],
+      code,
       document,
     );
   if (keyIdOf(signature.publicKey) !== signature.keyId) {
@@ -158,13 +174,13 @@ export function verifyResultFile(
     ...(signature.signer.name ? { name: signature.signer.name } : {}),
     ...(entry ? { owner: entry.owner } : {}),
   };
-  if (problems.length > 0) return { file, status: "invalid", problems, document, signer };
+  if (problems.length > 0) return { file, status: "invalid", problems, code, document, signer };
   return { file, status: entry ? "trusted" : "untrusted", problems, document, signer };
 }
 
 /** A string from a document for a message: quoted, and cut so a message stays one short line. */
 function quote(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return printable(JSON.stringify(value), 82);
 }
 
 /** The ids of a result are its path: a document cannot claim another model, suite or run. */

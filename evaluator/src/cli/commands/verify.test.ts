@@ -78,6 +78,7 @@ describe("bench verify", () => {
     expect(reports[1]).toEqual({
       file: `<tmp>/results/acme/huge/demo/${runId}.json`,
       status: "invalid",
+      code: "E_RESULT_PATH",
       problems: [
         `<tmp>/results/acme/huge/demo/${runId}.json: $.model.id: "acme/tiny" does not match the file's path (expected "acme/huge", from its <org>/<model> folders)`,
       ],

@@ -133,5 +133,46 @@ describe.skipIf(!hasShared)(
         code: "E_CONTEXT_OVERFLOW",
       });
     });
+
+    it("reuses a shared preamble yet scores exactly as a fresh model does, whatever came before", async () => {
+      // A few-shot-like preamble of several hundred tokens, shared by two items.
+      const preamble =
+        "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. ".repeat(
+          14,
+        );
+      const item = (question: string) => ({
+        context: `${preamble}${question}`,
+        continuations: [" girl", " dog", " ball"],
+      });
+      const long = await ggufBackend.load({
+        weightsPath: stories260K,
+        threads: 1,
+        contextSize: 2048,
+        gpu: false,
+      });
+      const fresh = await ggufBackend.load({
+        weightsPath: stories260K,
+        threads: 1,
+        contextSize: 2048,
+        gpu: false,
+      });
+      try {
+        await long.loglikelihood?.(item("One day, she saw a"));
+        const before = long.stats().tokensEvaluated;
+        const afterPreamble = await long.loglikelihood?.(item("Then she met a little"));
+        const evaluated = long.stats().tokensEvaluated - before;
+        const alone = await fresh.loglikelihood?.(item("Then she met a little"));
+        // Bit for bit: not close, equal. An item's numbers must not depend on its predecessor.
+        expect(afterPreamble?.map((s) => s.loglikelihood)).toEqual(
+          alone?.map((s) => s.loglikelihood),
+        );
+        // ...and the preamble was not evaluated again (only its last, unaligned part).
+        const freshTokens = fresh.stats().tokensEvaluated;
+        expect(evaluated).toBeLessThan(freshTokens / 2);
+      } finally {
+        await long.dispose();
+        await fresh.dispose();
+      }
+    });
   },
 );

@@ -50,7 +50,7 @@ function logProb(next: NextOutput | undefined, token: Token): { logprob: number;
  * Context tokens are evaluated in batches of this many, aligned to absolute positions (see #score).
  * Smaller chunks reuse more of a shared prefix; larger ones make fewer engine calls.
  */
-const contextChunk = 64;
+const contextChunk = 256;
 
 const scoring = (targets: readonly Token[]) =>
   ({

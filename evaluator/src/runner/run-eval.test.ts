@@ -75,15 +75,15 @@ describe("failed items", () => {
   });
   afterAll(() => root.cleanup());
 
-  /** A suite of four questions, the ones at `long` too long for the model's 512-token context. */
-  function suiteWith(long: number[]): string {
-    const records = [0, 1, 2, 3].map((i) => ({
+  /** A suite of `count` questions, the ones at `long` too long for the model's 512-token context. */
+  function suiteWith(long: number[], count = 4): string {
+    const records = Array.from({ length: count }, (_, i) => ({
       question: long.includes(i) ? "why ".repeat(600) : `question ${i}`,
       choices: ["yes", "no"],
       answer: 0,
     }));
     const items = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
-    const folder = join(root.dir, `suite-${long.join("-") || "none"}`, "overflow");
+    const folder = join(root.dir, `suite-${count}-${long.join("-") || "none"}`, "overflow");
     writeFiles(folder, {
       "items.jsonl": items,
       "suite.yaml": [
@@ -140,6 +140,16 @@ describe("failed items", () => {
         aggregation: "mean",
       })),
     );
+  });
+
+  it("refuses a task whose dataset holds no records, rather than reporting no score", async () => {
+    const suite = suiteWith([], 0);
+    await expect(run(suite, "empty")).rejects.toMatchObject({
+      code: "E_DATASET",
+      message: expect.stringMatching(
+        /: \$\.tasks\[0\]\.dataset: .*items\.jsonl holds no records \(expected at least one\)$/,
+      ),
+    });
   });
 
   it("gives no value, and says so, when every item failed", async () => {

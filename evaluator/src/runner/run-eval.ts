@@ -87,6 +87,14 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
       { env },
     );
     const records = readJsonl(dataset.path, `${suite.label}: ${field}`);
+    if (records.length === 0) {
+      // A task without items would report no score at all, as if every item had failed.
+      throw new BenchError(
+        "E_DATASET",
+        `${suite.label}: ${field}: ${displayPath(dataset.path)} holds no records (expected at least one)`,
+        { hint: "check that the dataset pin names the right file" },
+      );
+    }
     tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records) });
   }
   return { manifest, suite, key, weights, tasks };

@@ -116,7 +116,7 @@ export const verifySpec = defineCommand({
   name: "verify",
   summary: "check result signatures and the trust list",
   description:
-    "Verifies signed result documents: schema, Ed25519 signature over the RFC 8785 canonical form, samples digest, and the signer against the trust list. Exits non-zero, naming the file, on any tampering or on a signer missing from the trust list.",
+    "Verifies signed result documents: strict JSON (no repeated keys), schema, canonical base64 key and signature, ids that match the path <results>/<org>/<model>/<suite>/<run>.json, the Ed25519 signature over the RFC 8785 canonical form, the samples digest, and the signer against the trust list. Exits non-zero, naming the file and field, on any tampering or on a signer missing from the trust list; symbolic links and special files are skipped with the reason.",
   positionals: [{ name: "paths", variadic: true, help: "files or folders (default: results/)" }],
   options: {
     trust: {
@@ -130,7 +130,10 @@ export const verifySpec = defineCommand({
       type: "boolean",
       help: "accept valid signatures by keys outside the trust list (e.g. local runs)",
     },
-    json: { type: "boolean", help: "print {file, status, problems[], signer} per file as JSON" },
+    json: {
+      type: "boolean",
+      help: "print {file, status, code, problems[], signer} per file as JSON",
+    },
   },
   example: "bench verify results/ --allow-untrusted",
 });

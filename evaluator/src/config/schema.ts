@@ -69,6 +69,8 @@ const knownPatterns: Record<string, string> = {
   "^[a-z0-9][a-z0-9_-]*$": "lowercase letters, digits, '_' or '-'",
   "^\\d+\\.\\d+\\.\\d+$": "a semantic version like 1.0.0",
   "^[a-f0-9]{16}$": "16 lowercase hex characters",
+  "^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]*$":
+    "plain one-line text: no line breaks, control, bidi or invisible characters",
 };
 
 /** A value from an untrusted document, safe for a one-line message. */

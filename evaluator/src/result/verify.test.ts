@@ -53,6 +53,49 @@ it("trusts the untouched fixture (so every invalid case below is caused by its o
   expect(verifyIn(root, file)).toMatchObject({ status: "trusted", problems: [] });
 });
 
+describe("hidden characters", () => {
+  it.each([
+    [
+      "a bidi override in the model name",
+      (d: UnsignedResult) => {
+        d.model.name = "tiny\u202Egnp.exe";
+      },
+      "$.model.name: contains U+202E at character 4",
+    ],
+    [
+      "a line break in the suite name",
+      (d: UnsignedResult) => {
+        d.suite.name = "Demo\nTrusted";
+      },
+      "$.suite.name: contains U+000A at character 4",
+    ],
+    [
+      "a zero-width space in a task id",
+      (d: UnsignedResult) => {
+        (d.scores[0] as { task: string }).task = "mc\u200B";
+      },
+      "$.scores[0].task: contains U+200B at character 2",
+    ],
+    [
+      "a control character in the signer name",
+      (d: UnsignedResult) => {
+        d.environment.cpu.model = "x\u0007";
+      },
+      "$.environment.cpu.model: contains U+0007 at character 1",
+    ],
+  ])("rejects %s, even under a valid trusted signature", (_, change, problem) => {
+    const root = resultsFolder();
+    const file = writeResultText(root, compact(signed(change)));
+    expect(verifyIn(root, file)).toMatchObject({
+      status: "invalid",
+      code: "E_SCHEMA",
+      problems: [
+        `${file}: ${problem} (expected plain one-line text: no control, bidi or invisible characters)`,
+      ],
+    });
+  });
+});
+
 describe("repeated keys", () => {
   it("rejects a document whose raw text shows another score than JSON.parse keeps", () => {
     const root = resultsFolder();

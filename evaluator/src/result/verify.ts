@@ -13,7 +13,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type ErrorCode, isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
-import { printable } from "../pure/text.ts";
+import { codePointName, printable } from "../pure/text.ts";
 import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
 import { signatureMatches } from "./sign.ts";
@@ -145,6 +145,8 @@ export function verifyResultFile(
     if (!isBenchError(error)) throw error;
     return invalid(error.message.split("\n"), error.code);
   }
+  const hidden = hiddenTextProblems(file, document);
+  if (hidden.length > 0) return invalid(hidden, "E_SCHEMA", document);
   const problems = identityProblems(file, options.root, document);
   const code: ErrorCode = problems.length > 0 ? "E_RESULT_PATH" : "E_SIGNATURE";
   const signature = document.signature;
@@ -176,6 +178,46 @@ export function verifyResultFile(
   };
   if (problems.length > 0) return { file, status: "invalid", problems, code, document, signer };
   return { file, status: entry ? "trusted" : "untrusted", problems, document, signer };
+}
+
+/** Control, format (bidi, zero-width) and separator characters, and lone surrogates. */
+const hiddenCharacter = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/**
+ * Every string of a result (keys included) is plain one-line text: a bidi override in a model
+ * name would show reviewers and the leaderboard something other than what is stored.
+ */
+function hiddenTextProblems(file: string, document: ResultDocument): string[] {
+  const problems: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (problems.length >= 10) return;
+    if (typeof value === "string") {
+      const found = hiddenCharacter.exec(value);
+      if (found) {
+        problems.push(
+          `${file}: ${path}: contains ${codePointName(found[0].codePointAt(0) as number)} at character ${found.index} (expected plain one-line text: no control, bidi or invisible characters)`,
+        );
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        walk(item, `${path}[${i}]`);
+      });
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        const step = /^[A-Za-z_][\w-]*$/.test(key)
+          ? `.${key}`
+          : `[${printable(JSON.stringify(key), 40)}]`;
+        if (hiddenCharacter.test(key)) {
+          problems.push(
+            `${file}: ${path}${step}: the key contains a control, bidi or invisible character`,
+          );
+        }
+        walk(item, `${path}${step}`);
+      }
+    }
+  };
+  walk(document, "$");
+  return problems;
 }
 
 /** A string from a document for a message: quoted, and cut so a message stays one short line. */

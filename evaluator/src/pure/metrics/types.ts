@@ -8,6 +8,14 @@ export interface MultipleChoiceOutcome {
   gold: readonly number[];
 }
 
+/** What a generation item leaves behind for scoring (lm-evaluation-harness `generate_until`). */
+export interface GenerateOutcome {
+  /** The model's answer after the task's filter chain. */
+  prediction: string;
+  /** Acceptable answers; item-level metrics take the best over them, corpus metrics use all. */
+  references: readonly string[];
+}
+
 /** A JSON value: what one item contributes to a metric is stored in the samples file. */
 export type Json =
   | null

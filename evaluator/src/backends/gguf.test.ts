@@ -74,6 +74,11 @@ describe.skipIf(!hasShared)(
       const published = [-0.4519, -3.8489, -7.7162, -12.2673];
       const scores = await model.loglikelihood?.({ context, continuations: choices });
       expect(scores?.map((s) => s.tokens)).toEqual([3, 2, 2, 4]);
+      // per-token records: one id and one log-probability per token, summing to the total
+      for (const s of scores ?? []) {
+        expect([s.tokenIds.length, s.tokenLogprobs.length]).toEqual([s.tokens, s.tokens]);
+        expect(s.tokenLogprobs.reduce((a, b) => a + b, 0)).toBe(s.loglikelihood);
+      }
       // The model is float32 and llama.cpp picks CPU kernels by instruction set, so machines differ
       // in the fourth decimal: SOURCE.json says " table" -12.2673, STACK.md -12.2674, an AMD EPYC
       // with AVX2 gives -12.2679. Within one machine the next test checks to 4 decimals.

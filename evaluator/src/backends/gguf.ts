@@ -213,7 +213,9 @@ class GgufModel implements LoadedModel {
     const scores: ContinuationScore[] = [];
     for (const tokens of choices) {
       signal?.throwIfAborted();
-      let { logprob: sum, greedy } = logProb(last, tokens[0] as Token);
+      const first = logProb(last, tokens[0] as Token);
+      let { logprob: sum, greedy } = first;
+      const tokenLogprobs = [first.logprob];
       if (tokens.length > 1) {
         const inputs = tokens.slice(0, -1);
         const out = await this.#timed(inputs.length, () =>
@@ -223,6 +225,7 @@ class GgufModel implements LoadedModel {
         );
         for (let i = 0; i < inputs.length; i++) {
           const step = logProb(out[i]?.next, tokens[i + 1] as Token);
+          tokenLogprobs.push(step.logprob);
           sum += step.logprob;
           greedy &&= step.greedy;
         }
@@ -230,7 +233,13 @@ class GgufModel implements LoadedModel {
           sequence.eraseContextTokenRanges([{ start: n, end: sequence.nextTokenIndex }]),
         );
       }
-      scores.push({ loglikelihood: sum, tokens: tokens.length, greedy });
+      scores.push({
+        loglikelihood: sum,
+        tokens: tokens.length,
+        greedy,
+        tokenIds: [...tokens],
+        tokenLogprobs,
+      });
     }
     return scores;
   }

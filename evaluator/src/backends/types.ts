@@ -30,6 +30,10 @@ export interface ContinuationScore {
   tokens: number;
   /** Whether every continuation token was the argmax (lm-evaluation-harness's is_greedy). */
   greedy: boolean;
+  /** The continuation's token ids, in order. */
+  tokenIds: number[];
+  /** Natural-log probability of each continuation token; they sum to `loglikelihood`. */
+  tokenLogprobs: number[];
 }
 
 export interface GenerateRequest {

@@ -1,7 +1,6 @@
 import { BenchError } from "../errors/index.ts";
 import type { MultipleChoiceTask } from "../generated/suite.ts";
-import { acc } from "../pure/metrics/acc.ts";
-import { accNorm } from "../pure/metrics/acc-norm.ts";
+import { multipleChoiceMetrics } from "../pure/metrics/multiple-choice.ts";
 import type { MultipleChoiceOutcome } from "../pure/metrics/types.ts";
 import { argmax } from "../pure/stats.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
@@ -18,7 +17,12 @@ export interface MultipleChoiceResult extends MultipleChoiceOutcome {
   tokens: number[];
   /** Whether each choice was the model's greedy continuation (lm-eval's is_greedy). */
   greedy: boolean[];
+  /** Per choice: its continuation's token ids and each token's log-probability. */
+  tokenIds: number[][];
+  tokenLogprobs: number[][];
 }
+
+const utf8 = new TextEncoder();
 
 function resolveGold(
   target: unknown,
@@ -57,7 +61,7 @@ export const multipleChoice: TaskType<
 > = {
   id: "multiple_choice",
   requires: ["loglikelihood"],
-  metrics: { acc, acc_norm: accNorm },
+  metrics: multipleChoiceMetrics,
 
   promptFields: ({ prompt, choices, labels, target, targetDelimiter }) => ({
     prompt,
@@ -123,9 +127,12 @@ export const multipleChoice: TaskType<
           loglikelihoods: scored.map((s) => s.loglikelihood),
           // lm-eval's completion_len is Python's len(choice): code points, not UTF-16 units.
           choiceChars: choices.map((c) => [...c].length),
+          choiceBytes: choices.map((c) => utf8.encode(c).length),
           gold,
           tokens: scored.map((s) => s.tokens),
           greedy: scored.map((s) => s.greedy),
+          tokenIds: scored.map((s) => s.tokenIds),
+          tokenLogprobs: scored.map((s) => s.tokenLogprobs),
         };
       },
 
@@ -137,7 +144,10 @@ export const multipleChoice: TaskType<
         loglikelihoods: [...outcome.loglikelihoods],
         tokens: outcome.tokens,
         chars: [...outcome.choiceChars],
+        bytes: [...outcome.choiceBytes],
         greedy: outcome.greedy,
+        tokenIds: outcome.tokenIds,
+        tokenLogprobs: outcome.tokenLogprobs,
       }),
     };
   },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { acc } from "./acc.ts";
+import { accBytes } from "./acc-bytes.ts";
 import { accNorm } from "./acc-norm.ts";
+import { mc1, mc2 } from "./mc.ts";
 
 // Reference: lm-evaluation-harness lm_eval/api/task.py, ConfigurableTask.process_results for
 // output_type "multiple_choice": pred = np.argmax(lls); pred_norm = np.argmax(lls / completion_len)
@@ -24,7 +26,7 @@ describe("acc and acc_norm", () => {
   ])(
     "lls $lls chars $chars gold $gold -> acc $acc acc_norm $accNorm",
     ({ lls, chars, gold, acc: a, accNorm: n }) => {
-      const outcome = { loglikelihoods: lls, choiceChars: chars, gold };
+      const outcome = { loglikelihoods: lls, choiceChars: chars, choiceBytes: chars, gold };
       expect([acc.score(outcome), accNorm.score(outcome)]).toEqual([a, n]);
     },
   );
@@ -36,5 +38,62 @@ describe("acc and acc_norm", () => {
       ["multiple_choice"],
       "acc_norm",
     ]);
+  });
+});
+
+// Reference: lm-evaluation-harness lm_eval/api/task.py, process_results for multiple_choice:
+// completion_len = [float(len(i)) for i in choices] (Python len: code points);
+// byte_length = [float(len(i.encode("utf-8"))) for i in choices]; pred_byte = np.argmax(lls / byte_length).
+describe("acc_bytes", () => {
+  const lengths = (choices: string[]) => ({
+    choiceChars: choices.map((c) => [...c].length),
+    choiceBytes: choices.map((c) => new TextEncoder().encode(c).length),
+  });
+  it.each([
+    // "é" is 1 code point and 2 bytes: per char -2 vs -1 picks 1, per byte -1 vs -1 ties -> 0
+    { lls: [-2, -3], choices: ["é", "abc"], gold: [0], acc: 1, accNorm: 0, accBytes: 1 },
+    { lls: [-2, -3], choices: ["é", "abc"], gold: [1], acc: 0, accNorm: 1, accBytes: 0 },
+    // an emoji is 1 code point (2 UTF-16 units) and 4 bytes
+    { lls: [-4, -3], choices: ["😀", "ab"], gold: [0], acc: 0, accNorm: 0, accBytes: 1 },
+  ])("lls $lls choices $choices gold $gold", ({ lls, choices, gold, ...expected }) => {
+    const outcome = { loglikelihoods: lls, gold, ...lengths(choices) };
+    expect({
+      acc: acc.score(outcome),
+      accNorm: accNorm.score(outcome),
+      accBytes: accBytes.score(outcome),
+    }).toEqual(expected);
+  });
+});
+
+// Reference: lm-evaluation-harness lm_eval/tasks/truthfulqa: truthfulqa_mc1 is multiple_choice with
+// gold 0 and metric acc; truthfulqa_mc2's utils.process_results_mc2 splits lls into true and
+// false answers and returns sum(p_true) with p = exp(ll) / (sum(p_true) + sum(p_false)).
+describe("mc1 and mc2", () => {
+  const outcome = (lls: number[], gold: number[]) => ({
+    loglikelihoods: lls,
+    choiceChars: lls.map(() => 1),
+    choiceBytes: lls.map(() => 1),
+    gold,
+  });
+  it.each([
+    // true answers first, as in mc2_targets: p_true = e^-1 + e^-2, p_false = e^-3
+    {
+      lls: [-1, -2, -3],
+      gold: [0, 1],
+      mc1: 1,
+      mc2: (Math.exp(-1) + Math.exp(-2)) / (Math.exp(-1) + Math.exp(-2) + Math.exp(-3)),
+    },
+    {
+      lls: [-3, -1, -2],
+      gold: [0],
+      mc1: 0,
+      mc2: Math.exp(-3) / (Math.exp(-3) + Math.exp(-1) + Math.exp(-2)),
+    },
+    { lls: [-0.5, -0.5], gold: [1], mc1: 0, mc2: 0.5 },
+    // numpy's exp underflows to 0 here and lm-eval gets 0/0; log space still gives the ratio
+    { lls: [-800, -900], gold: [0], mc1: 1, mc2: 1 / (1 + Math.exp(-100)) },
+  ])("lls $lls gold $gold", ({ lls, gold, mc1: m1, mc2: m2 }) => {
+    expect(mc1.score(outcome(lls, gold))).toBe(m1);
+    expect(mc2.score(outcome(lls, gold))).toBeCloseTo(m2, 12);
   });
 });

@@ -1,5 +1,5 @@
-import { acc } from "./acc.ts";
-import { accNorm } from "./acc-norm.ts";
+import { generateMetrics } from "./generate.ts";
+import { multipleChoiceMetrics } from "./multiple-choice.ts";
 
 import type { AnyMetric } from "./types.ts";
 
@@ -7,14 +7,15 @@ export type {
   Aggregate,
   Aggregation,
   AnyMetric,
+  GenerateOutcome,
   Json,
   Metric,
   MultipleChoiceOutcome,
 } from "./types.ts";
 
 export const metrics = {
-  acc,
-  acc_norm: accNorm,
+  ...multipleChoiceMetrics,
+  ...generateMetrics,
 } as const satisfies Record<string, AnyMetric>;
 
 export type MetricId = keyof typeof metrics;

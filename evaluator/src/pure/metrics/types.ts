@@ -2,8 +2,13 @@
 export interface MultipleChoiceOutcome {
   /** Summed log-likelihood of each choice's continuation given the context. */
   loglikelihoods: readonly number[];
-  /** Length of each choice string in characters (lm-evaluation-harness's `completion_len`). */
+  /**
+   * Length of each choice string in characters as Python's `len` counts them (code points):
+   * lm-evaluation-harness's `completion_len`.
+   */
   choiceChars: readonly number[];
+  /** Length of each choice string in UTF-8 bytes: lm-evaluation-harness's `byte_length`. */
+  choiceBytes: readonly number[];
   /** Index (or indices) of the correct choice(s). */
   gold: readonly number[];
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { generateMetrics } from "./generate.ts";
+import { metrics } from "./registry.ts";
+
+describe("generateMetrics", () => {
+  it.each(Object.entries(generateMetrics))(
+    "%s is filed under its id and in the registry",
+    (key, metric) => {
+      expect([
+        metric.id,
+        metric.taskTypes.includes("generate"),
+        metrics[key as keyof typeof metrics],
+      ]).toEqual([key, true, metric]);
+    },
+  );
+
+  it("offers the generation metrics", () => {
+    expect(Object.keys(generateMetrics)).toEqual([
+      "exact_match",
+      "em",
+      "f1",
+      "bleu",
+      "chrf",
+      "chrf++",
+      "rouge1",
+      "rouge2",
+      "rougeL",
+      "rougeLsum",
+    ]);
+  });
+});

@@ -91,6 +91,9 @@ describe("bench eval → verify", () => {
         "status",
         "task",
         "tokens",
+        "bytes",
+        "tokenIds",
+        "tokenLogprobs",
       ].sort(),
     );
     expect(first.context).toBe("Question: What colour is the sky on a clear day?\nAnswer:");
@@ -184,7 +187,7 @@ describe("user mistakes", () => {
     [
       ["eval", tinyManifest, "--suite", "smoek"],
       1,
-      "--suite: unknown suite 'smoek' (did you mean 'smoke'? valid: arc-easy, smoke)",
+      "--suite: unknown suite 'smoek' (did you mean 'smoke'? valid: arc-",
     ],
     [
       ["eval", tinyManifest, "--suite", "smoke", "--threads", "0"],
@@ -236,7 +239,7 @@ describe("user mistakes", () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('bad.yaml: $.id: "Bad Id" is malformed');
       expect(result.stdout).toContain("suites/smoke/suite.yaml (suite)");
-      expect(result.stdout).toMatch(/2 valid, 1 invalid\n$/);
+      expect(result.stdout).toMatch(/\d+ valid, 1 invalid\n$/);
     } finally {
       dir.cleanup();
     }
@@ -254,6 +257,7 @@ describe("help is generated from the option tables", () => {
         bench validate [paths…]                  check manifests and suites against schemas/
         bench eval <manifest> --suite <id|path>  evaluate a model on a suite, write a signed result
         bench verify [paths…]                    check result signatures and the trust list
+        bench compare <a> <b>                    per-task deltas between two results, with paired tests
         bench key                                print the signing key's trust-list entry
         bench <command> --help                   options of one command
         bench --version                          the evaluator's version

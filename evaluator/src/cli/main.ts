@@ -19,6 +19,7 @@ const runners: Record<CommandName, () => Promise<Run>> = {
   validate: async () => (await import("./commands/validate.ts")).validateCommand,
   eval: async () => (await import("./commands/eval.ts")).evalCommand,
   verify: async () => (await import("./commands/verify.ts")).verifyCommand,
+  compare: async () => (await import("./commands/compare.ts")).compareCommand,
   key: async () => (await import("./commands/key.ts")).keyCommand,
 };
 

@@ -138,6 +138,36 @@ export const verifySpec = defineCommand({
   example: "bench verify results/ --allow-untrusted",
 });
 
+export const compareSpec = defineCommand({
+  name: "compare",
+  summary: "per-task deltas between two results, with paired tests",
+  description:
+    "Compares two results of the same suite on the same items: per task and metric, the value of each (over the items that ran in both), the delta b − a with its 95% paired bootstrap interval, and a paired test: McNemar's exact test for binary item scores, the paired bootstrap otherwise. Items that failed in either run are left out of the pairing and counted. Both results must have valid signatures (untrusted signers are allowed and marked); it refuses results of different suite versions, or of tasks whose dataset, prompt digest or item indices differ.",
+  positionals: [
+    { name: "a", required: true, help: "result document (the baseline)" },
+    { name: "b", required: true, help: "result document compared with it" },
+  ],
+  options: {
+    trust: {
+      type: "string",
+      value: "file",
+      defaultText: "<results>/trusted-keys.json",
+      help: "trust list that marks each signer trusted or untrusted",
+      parse: nonEmpty,
+    },
+    iterations: {
+      type: "string",
+      value: "n",
+      default: 1000,
+      help: "bootstrap resamples for the intervals and the paired bootstrap test (100..100000)",
+      parse: integer(100, 100_000),
+    },
+    json: { type: "boolean", help: "print the comparison as JSON" },
+  },
+  example:
+    "bench compare results/acme/a/smoke/20260101T000000Z-1.json results/acme/b/smoke/20260102T000000Z-2.json",
+});
+
 export const keySpec = defineCommand({
   name: "key",
   summary: "print the signing key's trust-list entry",
@@ -169,6 +199,7 @@ export const commandSpecs = {
   validate: validateSpec,
   eval: evalSpec,
   verify: verifySpec,
+  compare: compareSpec,
   key: keySpec,
 } as const;
 

@@ -133,6 +133,12 @@ export const errorCatalogue = {
     meaning:
       "A result's model id, suite id or run id does not match its place results/<org>/<model>/<suite>/<run>.json.",
   },
+  E_NOT_COMPARABLE: {
+    title: "Results not comparable",
+    exit: 1,
+    meaning:
+      "bench compare was given results of different suite versions, datasets, prompts or items: a paired test needs the same items.",
+  },
   E_JOURNAL: {
     title: "Corrupt run journal",
     exit: 1,

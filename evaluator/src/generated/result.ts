@@ -70,9 +70,28 @@ metric: string
  */
 value: (number | null)
 /**
- * Standard error of the mean (sample std, ddof 1, over sqrt n); null when n < 2.
+ * Standard error of value: the metric's closed form (for a mean, sample std with ddof 1 over sqrt n), else the bootstrap's (see stderrMethod); null when n < 2.
  */
 stderr: (number | null)
+/**
+ * Where stderr came from: the metric's closed form, or the sample std (ddof 1) of the bootstrap replicates of value (as lm-evaluation-harness's bootstrap_stderr) for metrics without one (corpus-level); null when stderr is null. Absent in results written before it was recorded.
+ */
+stderrMethod?: ("closed-form" | "bootstrap" | null)
+/**
+ * 95% percentile bootstrap confidence interval of value: the 2.5th and 97.5th percentiles (linear interpolation, as numpy.percentile) of value over the resamples described by bootstrap; null when fewer than two items were scored. Absent in results written before it was recorded.
+ */
+ci95?: ({
+low: number
+high: number
+} | null)
+/**
+ * How ci95 (and a bootstrap stderr) were drawn: iterations resamples of the n scored items with replacement, in samples-file order, item i of a resample being floor(u * n / 2^32) for the next uint32 u of the generator seeded with seed (FNV-1a of task, NUL, metric); the metric's aggregate is applied to each resample. null when nothing was resampled (n < 2).
+ */
+bootstrap?: ({
+generator: "mulberry32"
+iterations: number
+seed: number
+} | null)
 /**
  * Items scored (failed items excluded).
  */

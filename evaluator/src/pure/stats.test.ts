@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argmax, mean, meanStderr, sampleStddev } from "./stats.ts";
+import { argmax, mean, meanStderr, quantileSorted, sampleStddev } from "./stats.ts";
 
 // Reference: lm-evaluation-harness lm_eval/api/metrics.py: sample_stddev uses ddof=1,
 // mean_stderr(arr) = sample_stddev(arr) / sqrt(len(arr)).
@@ -30,4 +30,25 @@ describe("stats", () => {
   ])("argmax $values is $index", ({ values, index }) => {
     expect(argmax(values)).toBe(index);
   });
+
+  // numpy.percentile(np.arange(1, 11), [2.5, 97.5, 50, 0, 100]) = [1.225, 9.775, 5.5, 1, 10]
+  it.each([
+    { sorted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 0.025, expected: 1.225 },
+    { sorted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 0.975, expected: 9.775 },
+    { sorted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 0.5, expected: 5.5 },
+    { sorted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 0, expected: 1 },
+    { sorted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 1, expected: 10 },
+    { sorted: [1, 2, 3], q: 0.25, expected: 1.5 },
+    { sorted: [2, 2, 2], q: 0.975, expected: 2 },
+    { sorted: [7], q: 0.025, expected: 7 },
+    { sorted: [], q: 0.5, expected: Number.NaN },
+    { sorted: [1, 2], q: Number.NaN, expected: Number.NaN },
+    { sorted: [1, 2], q: 1.5, expected: Number.NaN },
+  ])(
+    "quantile $q of $sorted is $expected (numpy's linear interpolation)",
+    ({ sorted, q, expected }) => {
+      if (Number.isNaN(expected)) expect(quantileSorted(sorted, q)).toBeNaN();
+      else expect(quantileSorted(sorted, q)).toBeCloseTo(expected, 12);
+    },
+  );
 });

@@ -40,3 +40,17 @@ export function argmax(values: readonly number[]): number {
   }
   return best;
 }
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1) of values sorted ascending, interpolated linearly between the two
+ * nearest ranks: numpy.percentile's default (`linear`, Hyndman and Fan's type 7). NaN when empty.
+ */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0 || !(q >= 0 && q <= 1)) return Number.NaN;
+  const position = q * (sorted.length - 1);
+  const lower = Math.floor(position);
+  const low = sorted[lower] as number;
+  if (lower === position) return low;
+  const high = sorted[lower + 1] as number;
+  return low + (high - low) * (position - lower);
+}

@@ -138,6 +138,9 @@ describe("failed items", () => {
         errors: 2,
         higherIsBetter: true,
         aggregation: "mean",
+        stderrMethod: "closed-form",
+        ci95: { low: expect.any(Number), high: expect.any(Number) },
+        bootstrap: expect.objectContaining({ generator: "mulberry32", iterations: 1000 }),
       })),
     );
   });

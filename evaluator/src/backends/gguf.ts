@@ -3,12 +3,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   getLlama,
+  JinjaTemplateChatWrapper,
   type Llama,
   LlamaCompletion,
   type LlamaContext,
   type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
+  SpecialTokensText,
   type Token,
 } from "node-llama-cpp";
 import { BenchError } from "../errors/index.ts";
@@ -248,6 +250,61 @@ class GgufModel implements LoadedModel {
     return this.#withSequence((sequence) => this.#generate(sequence, request, signal));
   }
 
+  #chat: JinjaTemplateChatWrapper | undefined;
+
+  /** The prompt as one user message of the model's own chat template, ready for the assistant's turn. */
+  #chatPrompt(text: string): Token[] {
+    if (this.#chat === undefined) {
+      const template = this.#model.fileInfo.metadata.tokenizer?.chat_template;
+      if (typeof template !== "string" || template.trim() === "") {
+        throw new BenchError(
+          "E_CAPABILITY",
+          "gguf: the task asks for the model's chat template (chatTemplate: true), but the model has none (no tokenizer.chat_template in its GGUF metadata)",
+          {
+            hint: "set chatTemplate: false on the task, or evaluate a model whose GGUF carries its chat template",
+          },
+        );
+      }
+      try {
+        // reasoning: null leaves the template's own default for enable_thinking.
+        this.#chat = new JinjaTemplateChatWrapper({ template, reasoning: null });
+      } catch (cause) {
+        throw new BenchError(
+          "E_CAPABILITY",
+          `gguf: the model's chat template (tokenizer.chat_template) cannot be used: ${(cause as Error).message}`,
+          { hint: "set chatTemplate: false on the task", cause },
+        );
+      }
+    }
+    const { contextText } = this.#chat.generateContextState({
+      chatHistory: [
+        { type: "user", text },
+        { type: "model", response: [] },
+      ],
+    });
+    // As Hugging Face's apply_chat_template and llama.cpp do: the rendered text is tokenised as a
+    // whole, special tokens parsed, not piece by piece (pieces would tokenise differently at
+    // their joins); only built-in tokens (BOS, EOS) are inserted as they are.
+    const tokens: Token[] = [];
+    let run = "";
+    const flush = () => {
+      if (run !== "") tokens.push(...this.#model.tokenize(run, true));
+      run = "";
+    };
+    for (const value of contextText.values) {
+      if (typeof value === "string") run += value;
+      else if (value instanceof SpecialTokensText) run += value.value;
+      else {
+        flush();
+        tokens.push(...value.tokenize(this.#model.tokenizer));
+      }
+    }
+    flush();
+    const bos = this.#model.tokens.bos;
+    // Templates that write bos_token themselves must not get a second one.
+    return this.#addBos && bos !== null && tokens[0] !== bos ? [bos, ...tokens] : tokens;
+  }
+
   async #generate(
     sequence: LlamaContextSequence,
     request: GenerateRequest,
@@ -258,7 +315,18 @@ class GgufModel implements LoadedModel {
     const start = performance.now();
     let firstTokenAt: number | null = null;
     let generated = 0;
-    const prompt = this.#encode(request.prompt);
+    const prompt = request.chatTemplate
+      ? this.#chatPrompt(request.prompt)
+      : this.#encode(request.prompt);
+    if (prompt.length + request.maxTokens > this.info.contextSize) {
+      throw new BenchError(
+        "E_CONTEXT_OVERFLOW",
+        `item needs ${prompt.length} prompt tokens and up to ${request.maxTokens} generated, but the context holds ${this.info.contextSize}`,
+        {
+          hint: "raise backend.contextSize in the model manifest, or lower the task's generation.maxTokens",
+        },
+      );
+    }
     let response: Awaited<ReturnType<LlamaCompletion["generateCompletionWithMeta"]>>;
     try {
       response = await this.#timed(prompt.length, () =>

@@ -39,7 +39,13 @@ export interface ContinuationScore {
 export interface GenerateRequest {
   prompt: string;
   maxTokens: number;
+  /** Text that ends generation when it appears; the response leaves it (and anything after) out. */
   stop?: readonly string[];
+  /**
+   * Wrap the prompt as one user message in the model's own chat template (with the generation
+   * prompt). A model without one fails the request with E_CAPABILITY.
+   */
+  chatTemplate?: boolean;
 }
 
 export interface GenerateResult {

@@ -188,12 +188,12 @@ describe("suites", () => {
     [
       "unknown metric",
       goodSuite.replace("[acc, acc_norm]", "[acc, acc-norm]"),
-      "$.tasks[0].metrics[1]: unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm)",
+      "$.tasks[0].metrics[1]: unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm, acc_bytes, mc1, mc2)",
     ],
     [
       "unknown task type",
       goodSuite.replace("type: multiple_choice", "type: multiple-choice"),
-      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice)",
+      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice, generate)",
     ],
     [
       "no tasks",

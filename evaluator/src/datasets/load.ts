@@ -3,11 +3,11 @@ import { BenchError, isBenchError } from "../errors/index.ts";
 import { escapeHidden, firstInvalidUtf8 } from "../pure/text.ts";
 import { parseStrictJson } from "../result/strict-json.ts";
 
-/** Bounds on a JSON Lines dataset. */
+/** Bounds on a dataset file, whatever its format. */
 export interface DatasetLimits {
-  /** Largest file, in bytes. */
+  /** Largest file, in bytes; a compressed file is bounded both before and after decompression. */
   maxFileBytes: number;
-  /** Longest line (one record), in bytes. */
+  /** Longest line or record (a CSV row, a JSON record as compact JSON), in bytes. */
   maxLineBytes: number;
   /** Deepest nesting of a record, the record itself being 1. */
   maxDepth: number;
@@ -18,6 +18,23 @@ export const datasetLimits: DatasetLimits = {
   maxLineBytes: 1 << 20,
   maxDepth: 64,
 };
+
+/** A file's bytes, within `limits.maxFileBytes`; `shown` is the escaped label. */
+export function readPlain(path: string, shown: string, limits: DatasetLimits): Buffer {
+  const { size } = statRegularFile(path, shown);
+  if (size > limits.maxFileBytes) throw tooBig(shown, size, limits);
+  const bytes = readUpTo(path, limits.maxFileBytes);
+  if (bytes.length > limits.maxFileBytes) throw tooBig(shown, bytes.length, limits);
+  return bytes;
+}
+
+function tooBig(shown: string, size: number, limits: DatasetLimits) {
+  return new BenchError(
+    "E_DATASET",
+    `${shown}: is ${formatBytes(size)}, over the ${formatBytes(limits.maxFileBytes)} limit for a dataset file`,
+    { hint: "use a smaller dataset, or split it into several tasks" },
+  );
+}
 
 const fatal = new TextDecoder("utf-8", { fatal: true });
 
@@ -35,17 +52,15 @@ export function readJsonl(
   limits: DatasetLimits = datasetLimits,
 ): Record<string, unknown>[] {
   const shown = escapeHidden(label);
-  const tooBig = (size: number) =>
-    new BenchError(
-      "E_DATASET",
-      `${shown}: is ${formatBytes(size)}, over the ${formatBytes(limits.maxFileBytes)} limit for a dataset file`,
-      { hint: "use a smaller dataset, or split it into several tasks" },
-    );
-  const { size } = statRegularFile(path, shown);
-  if (size > limits.maxFileBytes) throw tooBig(size);
-  const bytes = readUpTo(path, limits.maxFileBytes);
-  if (bytes.length > limits.maxFileBytes) throw tooBig(bytes.length);
+  return parseJsonl(readPlain(path, shown, limits), shown, limits);
+}
 
+/** Records of JSON Lines `bytes` (as `readJsonl`); `shown` is the escaped label. */
+export function parseJsonl(
+  bytes: Uint8Array,
+  shown: string,
+  limits: DatasetLimits = datasetLimits,
+): Record<string, unknown>[] {
   const records: Record<string, unknown>[] = [];
   let start = 0;
   for (let number = 1; start < bytes.length; number++) {

@@ -3,7 +3,7 @@
 /**
  * A task; its `type` selects its schema (a discriminated union: one branch per task type).
  */
-export type Task = MultipleChoiceTask
+export type Task = (MultipleChoiceTask | GenerateTask)
 /**
  * Unique within the suite.
  */
@@ -15,6 +15,10 @@ export type Sha256 = string
  * @minItems 1
  */
 export type Metrics = [string, ...(string)[]]
+/**
+ * One step of a filter chain; `filter` selects it.
+ */
+export type FilterStep = (RegexFilter | TakeFirstFilter | FirstLineFilter | LastNumberFilter | StripFilter | LowercaseFilter | RemoveWhitespaceFilter)
 
 /**
  * A benchmark suite: suites/<id>/suite.yaml. Data only; templates are rendered in a sandboxed Jinja interpreter.
@@ -47,13 +51,22 @@ type: "multiple_choice"
 description?: string
 dataset: Dataset
 /**
- * Jinja template over one record: the context.
+ * Jinja template over one record: the context (required unless continuation is set; then it is put before each choice).
  */
-prompt: string
+prompt?: string
 /**
- * Jinja expression over one record giving the list of choice strings.
+ * Jinja template over one record put before the few-shot examples and the item (lm-evaluation-harness's description, e.g. MMLU's subject line).
+ */
+preamble?: string
+/**
+ * Jinja expression over one record giving the list of choice strings (with continuation: the list of contexts).
  */
 choices: string
+/**
+ * Partial scoring (lm-evaluation-harness's multiple inputs, as WinoGrande): a Jinja template giving the one continuation scored after each choice, which is then a context; lengths for acc_norm are the choices'.
+ */
+continuation?: string
+fewshot?: Fewshot
 /**
  * Optional Jinja expression giving one label per choice (e.g. A, B, C); a string target is matched against labels first.
  */
@@ -76,5 +89,225 @@ url?: string
 path?: string
 sha256: Sha256
 fileName?: string
-format: "jsonl"
+/**
+ * How the file is read, as published: JSON Lines; one JSON document (see records); CSV or TSV with RFC 4180 quoting (see header); or llama.cpp's HellaSwag text, 6 lines per item, read as {context, label, endings}.
+ */
+format: ("jsonl" | "json" | "csv" | "tsv" | "hellaswag-llamacpp")
+/**
+ * Default: gzip when the file name (fileName, else the last segment of url or path) ends in .gz, bz2 when it ends in .bz2, else none.
+ */
+compression?: ("none" | "gzip" | "bz2")
+/**
+ * json only: a JSON pointer (RFC 6901) to the array of records, or to an object whose values are records (then set keyField); default "", the whole document.
+ */
+records?: string
+/**
+ * json only: when records points at an object, the field that receives each record's key.
+ */
+keyField?: string
+/**
+ * csv and tsv: true when the first row names the columns, false for a file without a header row (then set columns).
+ */
+header?: boolean
+/**
+ * csv and tsv: the column names, for a file without a header row or in place of the header row's names. Values stay strings, numbers included.
+ * 
+ * @minItems 1
+ */
+columns?: [string, ...(string)[]]
+}
+/**
+ * In-context examples before each item, as lm-evaluation-harness's num_fewshot and fewshot_config: each example is the item's own format with its answer, examples are joined by the delimiter, and the delimiter follows the last one.
+ */
+export interface Fewshot {
+/**
+ * Examples per item.
+ */
+n: number
+dataset?: Dataset1
+/**
+ * first_n (default): the first n records, as lm-eval's first_n sampler; random: n records drawn per item with mulberry32 seeded from the seed and the item's index (not Python's random: the draws differ from lm-eval's default sampler).
+ */
+sampler?: ("first_n" | "random")
+/**
+ * Seed of the random sampler (default 1234, as lm-eval).
+ */
+seed?: number
+/**
+ * Between examples and after the last one (lm-eval's fewshot_delimiter, default two newlines).
+ */
+delimiter?: string
+}
+/**
+ * Where examples come from (lm-eval's fewshot_split, e.g. MMLU's dev split); default: the task's own dataset, never the item itself.
+ */
+export interface Dataset1 {
+url?: string
+/**
+ * Relative to the suite folder.
+ */
+path?: string
+sha256: Sha256
+fileName?: string
+/**
+ * How the file is read, as published: JSON Lines; one JSON document (see records); CSV or TSV with RFC 4180 quoting (see header); or llama.cpp's HellaSwag text, 6 lines per item, read as {context, label, endings}.
+ */
+format: ("jsonl" | "json" | "csv" | "tsv" | "hellaswag-llamacpp")
+/**
+ * Default: gzip when the file name (fileName, else the last segment of url or path) ends in .gz, bz2 when it ends in .bz2, else none.
+ */
+compression?: ("none" | "gzip" | "bz2")
+/**
+ * json only: a JSON pointer (RFC 6901) to the array of records, or to an object whose values are records (then set keyField); default "", the whole document.
+ */
+records?: string
+/**
+ * json only: when records points at an object, the field that receives each record's key.
+ */
+keyField?: string
+/**
+ * csv and tsv: true when the first row names the columns, false for a file without a header row (then set columns).
+ */
+header?: boolean
+/**
+ * csv and tsv: the column names, for a file without a header row or in place of the header row's names. Values stay strings, numbers included.
+ * 
+ * @minItems 1
+ */
+columns?: [string, ...(string)[]]
+}
+/**
+ * Greedy generation from the prompt until a stop sequence, a filter chain over the text, and metrics comparing the filtered prediction with the references (lm-evaluation-harness output_type generate_until).
+ */
+export interface GenerateTask {
+id: TaskId
+type: "generate"
+description?: string
+dataset: Dataset
+/**
+ * Jinja template over one record: the text the model continues (or, with chatTemplate, its one user message).
+ */
+prompt: string
+/**
+ * Jinja expression over one record giving the reference answer: a string, or a list of acceptable strings.
+ */
+target: string
+generation?: Generation
+/**
+ * Apply the model's own chat template (tokenizer.chat_template in its GGUF metadata) to the prompt as one user message; a model without one fails every item of the task with E_CAPABILITY. Default false: the prompt is used as raw text.
+ */
+chatTemplate?: boolean
+/**
+ * Steps applied in order to the generation (after the cut at the first stop sequence) to get the prediction that metrics score, as an lm-evaluation-harness filter_list entry. Default: none (lm-evaluation-harness's take_first on one sample).
+ * 
+ * @maxItems 32
+ */
+filters?: FilterStep[]
+metrics: Metrics
+metricOptions?: GenerateMetricOptions
+}
+/**
+ * How the model generates (lm-evaluation-harness generation_kwargs).
+ */
+export interface Generation {
+/**
+ * Most tokens generated per item (lm-evaluation-harness max_gen_toks, default 256).
+ */
+maxTokens?: number
+/**
+ * Stop sequences: generation stops at the first occurrence of any, which is cut from the answer with everything after it. Default ["\n\n"], lm-evaluation-harness's default (the task's fewshot_delimiter); the model's end-of-generation token always stops too.
+ * 
+ * @maxItems 32
+ */
+until?: string[]
+/**
+ * Sampling temperature; only 0 (greedy decoding, deterministic) is supported for now.
+ */
+temperature?: 0
+}
+/**
+ * lm-evaluation-harness's regex filter: every match of the pattern (Python re.findall), the one at `group`, its first non-empty capture group if it has any, stripped; `fallback` when nothing matches. It reads at most the first 65,536 characters of its input.
+ */
+export interface RegexFilter {
+filter: "regex"
+/**
+ * Regular expression (lm-evaluation-harness regex_pattern), compiled as ECMAScript with the u flag; a leading (?i), (?m) or (?s), (?P<name>…), \A, \Z and Python's escapes of punctuation are accepted. Quantified groups that contain a quantifier (e.g. (a+)+) are rejected as catastrophic-backtracking risks.
+ */
+pattern: string
+/**
+ * Which match to take (lm-evaluation-harness group_select): 0 the first, -1 the last; a match that does not exist gives the fallback.
+ */
+group?: number
+/**
+ * The prediction when nothing matches (lm-evaluation-harness default "[invalid]").
+ */
+fallback?: string
+}
+/**
+ * lm-evaluation-harness's take_first: the first of an item's samples. With one greedy sample per item it keeps the text as it is.
+ */
+export interface TakeFirstFilter {
+filter: "take_first"
+}
+/**
+ * The text up to its first line break (\n, \r\n or \r).
+ */
+export interface FirstLineFilter {
+filter: "first_line"
+}
+/**
+ * The last number in the text with its thousands commas removed (e.g. "-1,234.5" gives "-1234.5"), as lm-evaluation-harness's GSM8K flexible-extract; `fallback` when there is none.
+ */
+export interface LastNumberFilter {
+filter: "last_number"
+/**
+ * The prediction when the text holds no number (default "[invalid]").
+ */
+fallback?: string
+}
+/**
+ * Leading and trailing whitespace removed (Python str.strip()).
+ */
+export interface StripFilter {
+filter: "strip"
+}
+/**
+ * The text in lower case (lm-evaluation-harness's lowercase).
+ */
+export interface LowercaseFilter {
+filter: "lowercase"
+}
+/**
+ * Leading whitespace removed (lm-evaluation-harness's remove_whitespace, which is str.lstrip()).
+ */
+export interface RemoveWhitespaceFilter {
+filter: "remove_whitespace"
+}
+/**
+ * Options of the task's metrics, by metric id (lm-evaluation-harness metric_list keyword arguments).
+ */
+export interface GenerateMetricOptions {
+/**
+ * How prediction and references are normalised before they are compared.
+ */
+exact_match?: {
+/**
+ * Compare in lower case (ignore_case).
+ */
+ignoreCase?: boolean
+/**
+ * Delete ASCII punctuation first (ignore_punctuation).
+ */
+ignorePunctuation?: boolean
+/**
+ * Delete ASCII digits first (ignore_numbers).
+ */
+ignoreNumbers?: boolean
+/**
+ * Python-style regular expressions whose matches are deleted first, in order (regexes_to_ignore).
+ * 
+ * @maxItems 32
+ */
+regexesToIgnore?: string[]
+}
 }

@@ -11,7 +11,7 @@ import {
   type ResolvedSuite,
 } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
-import { readJsonl } from "../datasets/load.ts";
+import { readDataset } from "../datasets/read.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import { BenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
@@ -21,6 +21,7 @@ import { score } from "../pure/score.ts";
 import { escapeHidden } from "../pure/text.ts";
 import { loadSigningKey } from "../result/keys.ts";
 import { signResult } from "../result/sign.ts";
+import type { DatasetRecord } from "../tasks/types.ts";
 import { buildResult } from "./build-result.ts";
 import { execute } from "./execute.ts";
 import { Journal } from "./journal.ts";
@@ -86,7 +87,7 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
       { declaredIn: suite.file, field, root: suite.root },
       { env },
     );
-    const records = readJsonl(dataset.path, `${suite.label}: ${field}`);
+    const records = readDataset(dataset.path, task.config.dataset, `${suite.label}: ${field}`);
     if (records.length === 0) {
       // A task without items would report no score at all, as if every item had failed.
       throw new BenchError(
@@ -95,7 +96,17 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
         { hint: "check that the dataset pin names the right file" },
       );
     }
-    tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records) });
+    let examples: readonly DatasetRecord[] | undefined;
+    if (task.exampleDataset) {
+      const { ref, field: exampleField } = task.exampleDataset;
+      const file = await resolveArtifact(
+        ref,
+        { declaredIn: suite.file, field: exampleField, root: suite.root },
+        { env },
+      );
+      examples = readDataset(file.path, ref, `${suite.label}: ${exampleField}`);
+    }
+    tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records, examples) });
   }
   return { manifest, suite, key, weights, tasks };
 }

@@ -2,14 +2,19 @@ import { BenchError } from "../errors/index.ts";
 import type { MultipleChoiceTask } from "../generated/suite.ts";
 import { multipleChoiceMetrics } from "../pure/metrics/multiple-choice.ts";
 import type { MultipleChoiceOutcome } from "../pure/metrics/types.ts";
+import { below, mulberry32, seedFrom } from "../pure/random.ts";
 import { argmax } from "../pure/stats.ts";
+import { printable } from "../pure/text.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
-import type { TaskType } from "./types.ts";
+import type { DatasetRecord, PrepareContext, TaskType } from "./types.ts";
 
 export interface MultipleChoiceRequest {
+  /** Everything before the choice: preamble, examples and the rendered prompt. */
   context: string;
   choices: string[];
   gold: number[];
+  /** Partial scoring: the one continuation scored after each choice. */
+  continuation?: string;
 }
 
 export interface MultipleChoiceResult extends MultipleChoiceOutcome {
@@ -63,66 +68,164 @@ export const multipleChoice: TaskType<
   requires: ["loglikelihood"],
   metrics: multipleChoiceMetrics,
 
-  promptFields: ({ prompt, choices, labels, target, targetDelimiter }) => ({
-    prompt,
-    choices,
-    ...(labels === undefined ? {} : { labels }),
-    target,
-    ...(targetDelimiter === undefined ? {} : { targetDelimiter }),
-  }),
+  promptFields: (task) => {
+    const { prompt, preamble, choices, continuation, labels, target, targetDelimiter, fewshot } =
+      task;
+    // Undefined fields drop out of the canonical JSON, so older digests stay the same.
+    return JSON.parse(
+      JSON.stringify({
+        prompt,
+        preamble,
+        choices,
+        continuation,
+        labels,
+        target,
+        targetDelimiter,
+        fewshot,
+      }),
+    );
+  },
 
   compile(task, source) {
     const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
-    const prompt = compileTemplate(task.prompt, at("prompt"));
+    const prompt =
+      task.prompt === undefined ? () => "" : compileTemplate(task.prompt, at("prompt"));
+    const preamble =
+      task.preamble === undefined ? () => "" : compileTemplate(task.preamble, at("preamble"));
+    const continuationOf =
+      task.continuation === undefined
+        ? undefined
+        : compileTemplate(task.continuation, at("continuation"));
     const choicesOf = compileExpression(task.choices, at("choices"));
     const labelsOf = task.labels ? compileExpression(task.labels, at("labels")) : undefined;
     const targetOf = compileExpression(task.target, at("target"));
     const delimiter = task.targetDelimiter ?? " ";
+    const fewshot = task.fewshot;
+    const examplesField = fewshot?.dataset ? "fewshot.dataset" : "dataset";
+
+    /** An item's prompt text, choices and gold; `where` names the record in messages. */
+    const parse = (record: DatasetRecord, index: number, where: string) => {
+      const fail = (problem: string) =>
+        new BenchError("E_DATASET", `${source.file}: ${source.path}: ${where}: ${problem}`, {
+          hint: "fix the task's templates or the dataset record",
+        });
+      const place = { record: index };
+      const choices = choicesOf(record, place);
+      if (
+        !Array.isArray(choices) ||
+        choices.length < 2 ||
+        !choices.every((c) => typeof c === "string")
+      ) {
+        throw fail(
+          `choices gave ${printable(JSON.stringify(choices))} (expected a list of at least 2 strings)`,
+        );
+      }
+      const labels = labelsOf?.(record, place);
+      if (labels !== undefined && (!Array.isArray(labels) || labels.length !== choices.length)) {
+        throw fail(
+          `labels gave ${printable(JSON.stringify(labels))} (expected ${choices.length} labels, one per choice)`,
+        );
+      }
+      const gold = resolveGold(targetOf(record, place), choices, labels as string[] | undefined);
+      if (typeof gold === "string") throw fail(gold);
+      const text = prompt(record, place);
+      const continuation = continuationOf?.(record, place);
+      return { text, choices: choices as string[], gold, continuation };
+    };
+
+    /** One solved example, as lm-eval's ContextSampler writes it: question, delimiter, answer. */
+    const exampleCache = new Map<number, string>();
+    const example = (record: DatasetRecord, index: number): string => {
+      const cached = exampleCache.get(index);
+      if (cached !== undefined) return cached;
+      const { text, choices, gold, continuation } = parse(
+        record,
+        index,
+        `${examplesField} record ${index}`,
+      );
+      const answer = choices[gold[0] as number] as string;
+      const written =
+        continuation === undefined
+          ? `${text}${delimiter}${answer}`
+          : `${text}${answer}${delimiter}${continuation}`;
+      exampleCache.set(index, written);
+      return written;
+    };
+
+    /** The example records for item `index`: lm-eval's first_n, or seeded draws; never the item. */
+    const examplesFor = (index: number, context: PrepareContext): number[] => {
+      if (!fewshot) return [];
+      const pool = context.examples.length;
+      const usable = context.examplesAreItems ? pool - 1 : pool;
+      if (usable < fewshot.n) {
+        throw new BenchError(
+          "E_DATASET",
+          `${source.file}: ${source.path}.fewshot.n: ${fewshot.n} examples per item, but the ${examplesField} holds ${usable} usable record(s)`,
+          { hint: "lower fewshot.n or point fewshot.dataset at a larger split" },
+        );
+      }
+      const skip = (i: number) => context.examplesAreItems && i === index;
+      if ((fewshot.sampler ?? "first_n") === "first_n") {
+        const chosen: number[] = [];
+        for (let i = 0; chosen.length < fewshot.n; i++) if (!skip(i)) chosen.push(i);
+        return chosen;
+      }
+      // A partial Fisher-Yates over the pool, seeded per item so shards and resumes agree.
+      const random = mulberry32(seedFrom(String(fewshot.seed ?? 1234), String(index)));
+      const order = Array.from({ length: pool }, (_, i) => i).filter((i) => !skip(i));
+      for (let i = 0; i < fewshot.n; i++) {
+        const j = i + below(random, order.length - i);
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+      return order.slice(0, fewshot.n);
+    };
+    const fewshotDelimiter = fewshot?.delimiter ?? "\n\n";
+
     return {
-      prepare(record, index) {
-        const fail = (problem: string) =>
-          new BenchError(
-            "E_DATASET",
-            `${source.file}: ${source.path}: record ${index}: ${problem}`,
-            {
-              hint: "fix the task's templates or the dataset record",
-            },
-          );
-        const place = { record: index };
-        const choices = choicesOf(record, place);
-        if (
-          !Array.isArray(choices) ||
-          choices.length < 2 ||
-          !choices.every((c) => typeof c === "string")
-        ) {
-          throw fail(
-            `choices gave ${JSON.stringify(choices)} (expected a list of at least 2 strings)`,
-          );
-        }
-        const labels = labelsOf?.(record, place);
-        if (labels !== undefined && (!Array.isArray(labels) || labels.length !== choices.length)) {
-          throw fail(
-            `labels gave ${JSON.stringify(labels)} (expected ${choices.length} labels, one per choice)`,
-          );
-        }
-        const gold = resolveGold(targetOf(record, place), choices, labels as string[] | undefined);
-        if (typeof gold === "string") throw fail(gold);
-        return { context: prompt(record, place), choices, gold };
+      prepare(record, index, context) {
+        const { text, choices, gold, continuation } = parse(record, index, `record ${index}`);
+        const shots = examplesFor(index, context)
+          .map((i) => `${example(context.examples[i] as DatasetRecord, i)}${fewshotDelimiter}`)
+          .join("");
+        return {
+          context: `${preamble(record, { record: index })}${shots}${text}`,
+          choices,
+          gold,
+          ...(continuation === undefined ? {} : { continuation }),
+        };
       },
 
-      detail: ({ context, choices, gold }) => ({ context, choices, gold }),
+      detail: ({ context, choices, gold, continuation }) => ({
+        context,
+        choices,
+        gold,
+        ...(continuation === undefined ? {} : { continuation }),
+      }),
 
-      async execute({ context, choices, gold }, model, signal) {
+      async execute({ context, choices, gold, continuation }, model, signal) {
         if (!model.loglikelihood) {
           throw new BenchError(
             "E_CAPABILITY",
             `${source.file}: ${source.path}: task ${task.id} needs log-likelihoods, which this backend does not provide`,
           );
         }
-        const scored = await model.loglikelihood(
-          { context, continuations: choices.map((c) => delimiter + c) },
-          signal,
-        );
+        const score = model.loglikelihood.bind(model);
+        // Partial scoring: each choice completes the context, and one continuation is scored after
+        // each (lm-eval's multiple inputs); otherwise each choice is the continuation.
+        const scored =
+          continuation === undefined
+            ? await score({ context, continuations: choices.map((c) => delimiter + c) }, signal)
+            : await Promise.all(
+                choices.map(async (c) => {
+                  const [only] = await score(
+                    { context: context + c, continuations: [delimiter + continuation] },
+                    signal,
+                  );
+                  if (!only)
+                    throw new BenchError("E_BACKEND", "the backend scored no continuation");
+                  return only;
+                }),
+              );
         return {
           loglikelihoods: scored.map((s) => s.loglikelihood),
           // lm-eval's completion_len is Python's len(choice): code points, not UTF-16 units.

@@ -1,4 +1,5 @@
 import type { Task } from "../generated/suite.ts";
+import { generate } from "./generate.ts";
 import { multipleChoice } from "./multiple-choice.ts";
 import type { TaskType } from "./types.ts";
 
@@ -9,6 +10,7 @@ export type TaskConfigOf<K extends Task["type"]> = Extract<Task, { type: K }>;
 export const tasks: { readonly [K in Task["type"]]: TaskType<TaskConfigOf<K>, unknown, unknown> } =
   {
     multiple_choice: multipleChoice,
+    generate,
   };
 
 export type TaskTypeId = keyof typeof tasks;

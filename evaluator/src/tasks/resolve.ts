@@ -1,12 +1,12 @@
 import type { Capability, LoadedModel } from "../backends/types.ts";
 import { BenchError } from "../errors/index.ts";
-import type { Task } from "../generated/suite.ts";
+import type { Dataset, Task } from "../generated/suite.ts";
 import { unknownIdMessage } from "../pure/did-you-mean.ts";
 import { metrics as allMetrics } from "../pure/metrics/registry.ts";
 import type { AnyMetric, Json } from "../pure/metrics/types.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { type TaskConfigOf, type TaskTypeId, tasks } from "./registry.ts";
-import type { JsonObject, TaskSource } from "./types.ts";
+import type { DatasetRecord, JsonObject, TaskSource } from "./types.ts";
 
 /** An item ready to run: its request is held by `run`, typed inside its task type. */
 export interface RunnableItem {
@@ -36,8 +36,13 @@ export interface ResolvedTask {
   metrics: readonly AnyMetric[];
   /** sha256 of the canonical JSON of the fields that shape prompts. */
   promptSha256: string;
-  /** Dataset records as runnable items; throws E_DATASET naming the first bad record. */
-  prepare(records: readonly Readonly<Record<string, unknown>>[]): RunnableItem[];
+  /** A second dataset the task reads (its few-shot examples), with its JSON path for messages. */
+  exampleDataset?: { ref: Dataset; field: string };
+  /**
+   * Dataset records as runnable items; throws E_DATASET naming the first bad record. `examples`
+   * are the records of `exampleDataset` (default: the records themselves).
+   */
+  prepare(records: readonly DatasetRecord[], examples?: readonly DatasetRecord[]): RunnableItem[];
 }
 
 /**
@@ -51,8 +56,14 @@ export function resolveTask<K extends TaskTypeId>(
   const type = tasks[config.type];
   const problems: string[] = [];
   const metrics: (typeof type.metrics)[string][] = [];
+  let offered = type.metrics;
+  try {
+    offered = type.metricsFor?.(config) ?? type.metrics;
+  } catch {
+    // Bad options: compile below reports them with their JSON path.
+  }
   for (const [j, id] of config.metrics.entries()) {
-    const metric = Object.hasOwn(type.metrics, id) ? type.metrics[id] : undefined;
+    const metric = Object.hasOwn(offered, id) ? offered[id] : undefined;
     if (metric) metrics.push(metric);
     else if (Object.hasOwn(allMetrics, id))
       problems.push(
@@ -60,7 +71,7 @@ export function resolveTask<K extends TaskTypeId>(
       );
     else
       problems.push(
-        `${source.path}.metrics[${j}]: ${unknownIdMessage("metric", id, Object.keys(allMetrics))}`,
+        `${source.path}.metrics[${j}]: ${unknownIdMessage("metric", id, Object.keys(offered))}`,
       );
   }
   let compiled: ReturnType<typeof type.compile> | undefined;
@@ -75,6 +86,7 @@ export function resolveTask<K extends TaskTypeId>(
     throw new BenchError("E_INVALID", problems.map((p) => `${source.file}: ${p}`).join("\n"));
   }
   const task = compiled;
+  const exampleRef = "fewshot" in config ? config.fewshot?.dataset : undefined;
   return {
     id: config.id,
     type: config.type,
@@ -83,9 +95,13 @@ export function resolveTask<K extends TaskTypeId>(
     requires: type.requires,
     metrics,
     promptSha256: sha256Hex(canonicalize(type.promptFields(config))),
-    prepare: (records) =>
+    ...(exampleRef
+      ? { exampleDataset: { ref: exampleRef, field: `${source.path}.fewshot.dataset` } }
+      : {}),
+    prepare: (records, examples) =>
       records.map((record, index): RunnableItem => {
-        const request = task.prepare(record, index);
+        const context = { examples: examples ?? records, examplesAreItems: examples === undefined };
+        const request = task.prepare(record, index, context);
         return {
           task: config.id,
           index,

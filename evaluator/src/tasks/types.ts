@@ -22,15 +22,31 @@ export interface TaskType<Config extends Task, Request, Outcome> {
   requires: readonly Capability[];
   /** The metrics that read this task type's outcome, by id. */
   metrics: Readonly<Record<string, Metric<Outcome, Json>>>;
+  /**
+   * The metrics as one task configures them (options such as exact_match's ignore_case), by id;
+   * without it, `metrics` as they are. Options are checked by `compile`.
+   */
+  metricsFor?(config: Config): Readonly<Record<string, Metric<Outcome, Json>>>;
   /** The config fields that shape what the model sees; their digest is `promptSha256`. */
   promptFields(config: Config): Json;
   /** Compiles the task once (templates parsed, errors name file and path). */
   compile(config: Config, source: TaskSource): CompiledTask<Request, Outcome>;
 }
 
+/** A dataset record as read: a JSON object. */
+export type DatasetRecord = Readonly<Record<string, unknown>>;
+
+/** What every item of a task may draw on besides its own record. */
+export interface PrepareContext {
+  /** Records to take in-context examples from (the task's `fewshot`). */
+  examples: readonly DatasetRecord[];
+  /** True when `examples` are the task's own items: an item is never its own example. */
+  examplesAreItems: boolean;
+}
+
 export interface CompiledTask<Request, Outcome> {
   /** One dataset record as a request; throws E_DATASET naming the record on bad data. */
-  prepare(record: Readonly<Record<string, unknown>>, index: number): Request;
+  prepare(record: DatasetRecord, index: number, context: PrepareContext): Request;
   /** What the samples file keeps of the request (the prompt, the choices, the gold answer). */
   detail(request: Request): JsonObject;
   /** Runs the request on a model. A BenchError fails this item only; anything else the run. */

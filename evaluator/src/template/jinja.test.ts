@@ -215,4 +215,15 @@ describe("Jinja prompts", () => {
       /^suites\/x\/suite\.yaml: \$\.tasks\[0\]\.prompt: Jinja syntax error: /,
     );
   });
+
+  // Reference: lm-evaluation-harness lm_eval/utils.py renders with
+  // Environment(undefined=StrictUndefined, keep_trailing_newline=True).
+  it.each([
+    ["a\n", "a\n"],
+    ["a\n\n", "a\n\n"],
+    ["{{ question.stem }}:\n\n", "Which is a gas?:\n\n"],
+    ["no newline", "no newline"],
+  ])("keeps the trailing newline of %j, as lm-eval's keep_trailing_newline", (text, expected) => {
+    expect(compileTemplate(text, at)(arc)).toBe(expected);
+  });
 });

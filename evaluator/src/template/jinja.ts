@@ -353,7 +353,11 @@ export function compileTemplate(
   source: TemplateSource,
   options: TemplateOptions = {},
 ): CompiledTemplate {
-  return renderer(parse(text, source), source, options);
+  const render = renderer(parse(text, source), source, options);
+  // The interpreter drops one trailing newline of the template, as Jinja does by default;
+  // lm-evaluation-harness renders with keep_trailing_newline=True (lm_eval/utils.py), and so do we.
+  if (!text.endsWith("\n")) return render;
+  return (record, at) => `${render(record, at)}\n`;
 }
 
 /**

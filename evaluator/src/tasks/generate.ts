@@ -1,0 +1,195 @@
+import type { GenerateResult as BackendResult } from "../backends/types.ts";
+import { BenchError, isBenchError } from "../errors/index.ts";
+import type { GenerateTask } from "../generated/suite.ts";
+import { compileFilters, compilePattern, FilterError, type FilterStep } from "../pure/filters.ts";
+import { exactMatch } from "../pure/metrics/exact-match.ts";
+import { generateMetrics } from "../pure/metrics/generate.ts";
+import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
+import { compileExpression, compileTemplate } from "../template/jinja.ts";
+import type { TaskType } from "./types.ts";
+
+/** lm-evaluation-harness's `max_gen_toks` default. */
+export const defaultMaxTokens = 256;
+/** lm-evaluation-harness's default `until`: the task's `fewshot_delimiter`, "\n\n". */
+export const defaultUntil: readonly string[] = ["\n\n"];
+
+export interface GenerateRequest {
+  prompt: string;
+  references: string[];
+}
+
+export interface GenerateItemResult extends GenerateOutcome {
+  /** The model's text, cut at the first stop sequence (the sequence itself left out). */
+  generation: string;
+  finishReason: BackendResult["finishReason"];
+  /** Tokens generated. */
+  tokens: number;
+}
+
+type MetricOptions = NonNullable<GenerateTask["metricOptions"]>;
+
+/** Builders of option-bearing metrics, by metric id (each metric's factory). */
+const withOptions: {
+  [K in keyof MetricOptions]-?: (options: NonNullable<MetricOptions[K]>) => Metric<GenerateOutcome>;
+} = {
+  exact_match: exactMatch,
+};
+
+/** The generation metrics, with each one the task gives options for built from them. */
+function metricsFor(task: GenerateTask): Readonly<Record<string, Metric<GenerateOutcome, Json>>> {
+  const built: Record<string, Metric<GenerateOutcome, Json>> = { ...generateMetrics };
+  for (const [id, options] of Object.entries(task.metricOptions ?? {})) {
+    if (Object.hasOwn(withOptions, id))
+      built[id] = withOptions[id as keyof MetricOptions](options as never) as Metric<
+        GenerateOutcome,
+        Json
+      >;
+  }
+  return built;
+}
+
+/** lm-evaluation-harness cuts a generation at the first occurrence of any `until` string. */
+export function cutAtStops(text: string, until: readonly string[]): string {
+  let end = text.length;
+  for (const stop of until) {
+    const at = text.indexOf(stop);
+    if (at >= 0 && at < end) end = at;
+  }
+  return text.slice(0, end);
+}
+
+function references(target: unknown): string[] | string {
+  if (typeof target === "string") return [target];
+  if (
+    Array.isArray(target) &&
+    target.length > 0 &&
+    target.every((t): t is string => typeof t === "string")
+  )
+    return target;
+  return `target gave ${JSON.stringify(target)?.slice(0, 200)} (expected a string or a non-empty list of strings; a number needs '| string')`;
+}
+
+/**
+ * Free generation, as lm-evaluation-harness's `output_type: generate_until`: the model continues
+ * the rendered prompt greedily until a stop sequence, the end of generation or `maxTokens`; the
+ * filter chain turns the text into the prediction that the metrics compare with the references.
+ */
+export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResult> = {
+  id: "generate",
+  requires: ["generate"],
+  metrics: generateMetrics,
+  metricsFor,
+
+  promptFields: ({ prompt, target, generation, chatTemplate, filters }) => ({
+    prompt,
+    target,
+    generation: {
+      maxTokens: generation?.maxTokens ?? defaultMaxTokens,
+      until: [...(generation?.until ?? defaultUntil)],
+      temperature: generation?.temperature ?? 0,
+    },
+    chatTemplate: chatTemplate ?? false,
+    // Schema-checked YAML data: plain JSON already; the copy gives it the JSON type.
+    filters: JSON.parse(JSON.stringify(filters ?? [])) as Json,
+  }),
+
+  compile(task, source) {
+    const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
+    const problems: string[] = [];
+    const attempt = <T>(work: () => T): T | undefined => {
+      try {
+        return work();
+      } catch (error) {
+        if (!isBenchError(error)) throw error;
+        problems.push(...error.message.split("\n"));
+        return undefined;
+      }
+    };
+    const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
+    const targetOf = attempt(() => compileExpression(task.target, at("target")));
+    let filter = (text: string) => text;
+    try {
+      filter = compileFilters((task.filters ?? []) as FilterStep[]);
+    } catch (error) {
+      if (!(error instanceof FilterError)) throw error;
+      problems.push(`${source.file}: ${source.path}.filters${error.field}: ${error.message}`);
+    }
+    for (const [id, options] of Object.entries(task.metricOptions ?? {})) {
+      const field = `${source.path}.metricOptions.${id}`;
+      if (!task.metrics.includes(id)) {
+        problems.push(
+          `${source.file}: ${field}: options for '${id}', which the task's metrics do not list (expected one of: ${task.metrics.join(", ")})`,
+        );
+        continue;
+      }
+      const regexes = (options as { regexesToIgnore?: string[] }).regexesToIgnore ?? [];
+      const bad = regexes.flatMap((pattern, k) => {
+        try {
+          compilePattern(pattern);
+          return [];
+        } catch (error) {
+          if (!(error instanceof FilterError)) throw error;
+          return [`${source.file}: ${field}.regexesToIgnore[${k}]: ${error.message}`];
+        }
+      });
+      problems.push(...bad);
+      if (bad.length > 0) continue;
+      try {
+        withOptions[id as keyof MetricOptions](options as never);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        problems.push(`${source.file}: ${field}: ${error.message}`);
+      }
+    }
+    if (problems.length > 0 || prompt === undefined || targetOf === undefined)
+      throw new BenchError("E_INVALID", problems.join("\n"));
+
+    const maxTokens = task.generation?.maxTokens ?? defaultMaxTokens;
+    const until = task.generation?.until ?? defaultUntil;
+    const chat = task.chatTemplate ?? false;
+    return {
+      prepare(record, index) {
+        const place = { record: index };
+        const refs = references(targetOf(record, place));
+        if (typeof refs === "string")
+          throw new BenchError(
+            "E_DATASET",
+            `${source.file}: ${source.path}: record ${index}: ${refs}`,
+            { hint: "fix the task's target expression or the dataset record" },
+          );
+        return { prompt: prompt(record, place), references: refs };
+      },
+
+      detail: ({ prompt, references }) => ({ prompt, references }),
+
+      async execute({ prompt, references }, model, signal) {
+        if (!model.generate) {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `${source.file}: ${source.path}: task ${task.id} needs text generation, which this backend does not provide`,
+          );
+        }
+        const result = await model.generate(
+          { prompt, maxTokens, stop: until, ...(chat ? { chatTemplate: true } : {}) },
+          signal,
+        );
+        const generation = cutAtStops(result.text, until);
+        return {
+          prediction: filter(generation),
+          references,
+          generation,
+          finishReason: generation.length < result.text.length ? "stop" : result.finishReason,
+          tokens: result.tokens,
+        };
+      },
+
+      record: (_request, outcome) => ({
+        generation: outcome.generation,
+        prediction: outcome.prediction,
+        finishReason: outcome.finishReason,
+        tokens: outcome.tokens,
+        // Timings stay out of the samples, which must be the same bytes on every run.
+      }),
+    };
+  },
+};

@@ -287,6 +287,9 @@ describe("help is generated from the option tables", () => {
                            required
         --limit <n>        only the first n items of each task (the result says complete: false)
                            default: all
+        --subset <name>    full runs every item; quick runs the suite's seeded quick subset (its $.quick:
+                           the same items every time; the result says complete: false)
+                           default: full; env: BENCH_SUBSET
         --threads <n>      CPU threads for llama.cpp, at most the number of logical cores (1 is fastest on
                            2 cores)
                            default: half the cores, ≥ 1; env: BENCH_THREADS

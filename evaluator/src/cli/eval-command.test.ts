@@ -169,13 +169,13 @@ describe("bench eval options", () => {
       "--limt",
       evalArgs("--limt", "3"),
       {},
-      "bench eval: unknown flag '--limt' (did you mean '--limit'? valid: --suite, --limit, --threads, --parallel, --gpu, --out, --key, --json, --help)\nhint: run bench eval --help\n",
+      "bench eval: unknown flag '--limt' (did you mean '--limit'? valid: --suite, --limit, --subset, --threads, --parallel, --gpu, --out, --key, --json, --help)\nhint: run bench eval --help\n",
     ],
     [
       "-t",
       evalArgs("-t", "3"),
       {},
-      "bench eval: unknown flag '-t' (valid: --suite, --limit, --threads, --parallel, --gpu, --out, --key, --json, --help)\nhint: run bench eval --help\n",
+      "bench eval: unknown flag '-t' (valid: --suite, --limit, --subset, --threads, --parallel, --gpu, --out, --key, --json, --help)\nhint: run bench eval --help\n",
     ],
     [
       "no --suite",
@@ -205,6 +205,7 @@ describe("bench eval options", () => {
     manifest: "m.yaml",
     suite: "smoke",
     outDir: resolve("results"),
+    subset: "full",
     progress: expect.anything(),
     signal: expect.any(AbortSignal),
   };
@@ -227,6 +228,12 @@ describe("bench eval options", () => {
       [],
       { BENCH_THREADS: "", BENCH_PARALLEL: "" },
       { threads: defaultThreads(), parallel: 1, gpu: false },
+    ],
+    [
+      "the quick subset, from the environment or the flag",
+      ["--subset", "quick"],
+      { BENCH_SUBSET: "full" },
+      { threads: defaultThreads(), parallel: 1, gpu: false, subset: "quick" },
     ],
     [
       "limit, key, out and the largest values",

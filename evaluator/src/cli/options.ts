@@ -47,6 +47,14 @@ export const evalSpec = defineCommand({
       help: "only the first n items of each task (the result says complete: false)",
       parse: integer(1, 2 ** 31 - 1),
     },
+    subset: {
+      type: "string",
+      value: "name",
+      env: "BENCH_SUBSET",
+      default: "full" as const,
+      help: "full runs every item; quick runs the suite's seeded quick subset (its $.quick: the same items every time; the result says complete: false)",
+      parse: oneOf("a subset", { full: "full", quick: "quick" } as const),
+    },
     threads: {
       type: "string",
       value: "n",

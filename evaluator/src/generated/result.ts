@@ -61,6 +61,21 @@ parallel: number
 contextSize: number
 gpu: (string | boolean)
 limit: (number | null)
+/**
+ * Present when --subset quick chose a seeded subset of each task's items.
+ */
+subset?: {
+name: "quick"
+items: number
+seed: number
+}
+/**
+ * Present when only shard index (of count) of the items ran.
+ */
+shard?: {
+index: number
+count: number
+}
 }
 scores: {
 task: string

@@ -34,7 +34,17 @@ name: string
  * Semantic version; bump on any change to items or prompts.
  */
 version: string
-category: ("smoke" | "reasoning" | "coding" | "knowledge" | "safety" | "creativity" | "domain")
+/**
+ * What the site groups the suite under: smoke, reasoning, knowledge, math, truthfulness, coding, safety, creativity, or domain:<name> (e.g. domain:medical).
+ */
+category: string
+/**
+ * The quick subset (bench eval --subset quick): this many items of each task, drawn with a fixed seed, always the same ones.
+ */
+quick?: {
+items: number
+seed: number
+}
 description?: string
 license: string
 /**

@@ -92,3 +92,38 @@ describe("plan stage", () => {
     expect(plan(planInput([[mcTask(), 4]])).runKey).toBe(baseKey);
   });
 });
+
+describe("quick subset", () => {
+  const input = planInput([
+    [mcTask("a"), 40],
+    [mcTask("b"), 3],
+  ]);
+  const quick = (seed: number) => plan({ ...input, subset: { items: 5, seed } });
+
+  it("draws the same seeded items of each task every time, in dataset order", () => {
+    const once = indices(quick(7));
+    expect(indices(quick(7))).toEqual(once);
+    expect(once[0]).toHaveLength(5);
+    expect(once[0]).toEqual([...(once[0] as number[])].sort((x, y) => x - y));
+    // a task with no more items than the subset keeps them all
+    expect(once[1]).toEqual([0, 1, 2]);
+    expect(indices(quick(8))[0]).not.toEqual(once[0]);
+  });
+
+  it("draws per task: adding a task does not change another task's items", () => {
+    const alone = plan({ ...planInput([[mcTask("a"), 40]]), subset: { items: 5, seed: 7 } });
+    expect(indices(alone)[0]).toEqual(indices(quick(7))[0]);
+  });
+
+  it("says the run is incomplete and keys its journal apart from the full run", () => {
+    const run = quick(7);
+    expect(run.complete).toBe(false);
+    expect(run.runKey).not.toBe(plan(input).runKey);
+    expect(run.runKey).not.toBe(quick(8).runKey);
+  });
+
+  it("applies --limit and shards to the subset", () => {
+    const limited = plan({ ...input, subset: { items: 5, seed: 7 }, limit: 2 });
+    expect(indices(limited)[0]).toEqual(indices(quick(7))[0]?.slice(0, 2));
+  });
+});

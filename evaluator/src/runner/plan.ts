@@ -1,4 +1,5 @@
 import type { ResultDocument } from "../generated/result.ts";
+import { below, mulberry32, seedFrom } from "../pure/random.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import type { ResolvedTask, RunnableItem } from "../tasks/resolve.ts";
 
@@ -22,6 +23,8 @@ export interface PlanInput {
   config: ResultDocument["config"];
   limit?: number;
   shard?: Shard;
+  /** The suite's quick subset: `items` of each task, drawn with `seed` (before limit and shard). */
+  subset?: { items: number; seed: number };
 }
 
 export interface PlannedTask {
@@ -65,8 +68,10 @@ export function plan(input: PlanInput): Plan {
       `shard ${shard.index}/${shard.count} is not a shard (expected integers 0 <= index < count)`,
     );
   }
+  const { subset } = input;
   const tasks = input.tasks.map(({ task, datasetSha256, items }): PlannedTask => {
-    const limited = limit === undefined ? items : items.slice(0, limit);
+    const drawn = subset ? seededSubset(items, subset.items, subset.seed, task.id) : items;
+    const limited = limit === undefined ? drawn : drawn.slice(0, limit);
     const chosen = shard ? limited.filter((_, i) => i % shard.count === shard.index) : limited;
     return {
       task,
@@ -84,6 +89,7 @@ export function plan(input: PlanInput): Plan {
       evaluator: input.evaluatorVersion,
       config: input.config,
       shard: shard ?? null,
+      subset: subset ?? null,
       tasks: tasks.map((t) => ({
         id: t.task.id,
         dataset: t.datasetSha256,
@@ -96,6 +102,33 @@ export function plan(input: PlanInput): Plan {
     runKey,
     tasks,
     total: tasks.reduce((n, t) => n + t.items.length, 0),
-    complete: shard === undefined && tasks.every((t) => t.items.length === t.itemsTotal),
+    complete:
+      shard === undefined &&
+      subset === undefined &&
+      tasks.every((t) => t.items.length === t.itemsTotal),
   };
+}
+
+/**
+ * `n` of `items`, the same ones for the same seed and task whatever else the suite holds: a
+ * partial Fisher-Yates shuffle with mulberry32 seeded from the seed and the task id, kept in
+ * dataset order. All items when there are no more than `n`.
+ */
+function seededSubset<T>(
+  items: readonly T[],
+  n: number,
+  seed: number,
+  taskId: string,
+): readonly T[] {
+  if (items.length <= n) return items;
+  const random = mulberry32(seedFrom(String(seed), taskId));
+  const order = items.map((_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + below(random, order.length - i);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order
+    .slice(0, n)
+    .sort((a, b) => a - b)
+    .map((i) => items[i] as T);
 }

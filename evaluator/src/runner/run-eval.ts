@@ -35,6 +35,8 @@ export interface EvalOptions {
   manifest: string;
   suite: string;
   limit?: number;
+  /** "quick": the suite's seeded quick subset of each task's items; default "full". */
+  subset?: "full" | "quick";
   /** Evaluate only this shard of the items (see `plan`). */
   shard?: Shard;
   threads: number;
@@ -172,6 +174,17 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
       { hint: `lower --parallel to at most ${Math.max(1, Math.floor(maxKvCells / contextSize))}` },
     );
   }
+  let subset: { items: number; seed: number } | undefined;
+  if (options.subset === "quick") {
+    subset = suite.data.quick;
+    if (!subset) {
+      throw new BenchError(
+        "E_USAGE",
+        `--subset: ${suite.label} declares no quick subset ($.quick)`,
+        { hint: "add quick: {items: 100, seed: 1234} to the suite, or run the full suite" },
+      );
+    }
+  }
   const config: ResultDocument["config"] = {
     backend: manifest.data.backend.type,
     threads: options.threads,
@@ -179,6 +192,8 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     contextSize,
     gpu: options.gpu,
     limit: options.limit ?? null,
+    ...(subset ? { subset: { name: "quick" as const, ...subset } } : {}),
+    ...(options.shard ? { shard: { ...options.shard } } : {}),
   };
   const planned = plan({
     manifestSha256: manifest.sha256,
@@ -189,6 +204,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     config,
     ...(options.limit === undefined ? {} : { limit: options.limit }),
     ...(options.shard === undefined ? {} : { shard: options.shard }),
+    ...(subset === undefined ? {} : { subset }),
   });
   const backendId = manifest.data.backend.type as keyof typeof backends;
   checkCapabilities(planned, { id: backendId, capabilities: backends[backendId].capabilities });

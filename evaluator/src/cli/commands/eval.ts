@@ -90,6 +90,7 @@ export async function evalCommand(
       manifest: positionals[0] as string,
       suite: values.suite,
       ...(values.limit === undefined ? {} : { limit: values.limit }),
+      subset: values.subset,
       threads: values.threads,
       parallel: values.parallel,
       gpu: values.gpu,

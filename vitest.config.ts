@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 /** Tests that start the CLI, llama.cpp or astro as child processes: slow, so in their own project. */
 const endToEnd = [
   "evaluator/test/hostile/**/*.test.ts",
+  "evaluator/test/suites/**/*.test.ts",
   "evaluator/src/runner/resume.test.ts",
   "site/test/**/*.test.ts",
   "scripts/**/*.test.ts",

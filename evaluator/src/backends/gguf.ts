@@ -166,15 +166,26 @@ class GgufModel implements LoadedModel {
       }
     }
     const longest = Math.max(...choices.map((c) => c.length));
-    if (contextTokens.length + longest > this.info.contextSize) {
+    let context = contextTokens;
+    const over = context.length + longest - this.info.contextSize;
+    // Keep BOS and at least one context token: its logits score every choice's first token.
+    const kept = this.#addBos && this.#model.tokens.bos !== null ? 1 : 0;
+    if (over > 0 && request.truncate === "left" && context.length - over > kept) {
+      // lm-eval keeps the end of the context; all choices see the same truncated context.
+      context = [...context.slice(0, kept), ...context.slice(kept + over)];
+    } else if (over > 0) {
       throw new BenchError(
         "E_CONTEXT_OVERFLOW",
         `item needs ${contextTokens.length + longest} tokens but the context holds ${this.info.contextSize}`,
         { hint: "raise backend.contextSize in the model manifest" },
       );
     }
+    const truncatedTokens = contextTokens.length - context.length;
     signal?.throwIfAborted();
-    return this.#withSequence((sequence) => this.#score(sequence, contextTokens, choices, signal));
+    const scores = await this.#withSequence((sequence) =>
+      this.#score(sequence, context, choices, signal),
+    );
+    return scores.map((score) => ({ ...score, truncatedTokens }));
   }
 
   async #score(
@@ -241,6 +252,7 @@ class GgufModel implements LoadedModel {
         greedy,
         tokenIds: [...tokens],
         tokenLogprobs,
+        truncatedTokens: 0,
       });
     }
     return scores;

@@ -21,6 +21,11 @@ export interface LoadOptions {
 export interface LoglikelihoodRequest {
   context: string;
   continuations: readonly string[];
+  /**
+   * What to do when context and the longest continuation do not fit: "left" drops context tokens
+   * from the left (after BOS), as lm-evaluation-harness does; default: fail with E_CONTEXT_OVERFLOW.
+   */
+  truncate?: "left";
 }
 
 export interface ContinuationScore {
@@ -34,6 +39,8 @@ export interface ContinuationScore {
   tokenIds: number[];
   /** Natural-log probability of each continuation token; they sum to `loglikelihood`. */
   tokenLogprobs: number[];
+  /** Context tokens dropped from the left to fit the context window (0 when none). */
+  truncatedTokens: number;
 }
 
 export interface GenerateRequest {

@@ -49,6 +49,10 @@ datasetSha256: Sha256
 promptSha256: string
 itemsTotal: number
 itemsEvaluated: number
+/**
+ * Items whose context was cut from the left to fit the model's window.
+ */
+itemsTruncated?: number
 }[]
 }
 config: {

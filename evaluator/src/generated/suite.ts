@@ -73,6 +73,10 @@ preamble?: string
  */
 choices: string
 /**
+ * A context longer than the model's window: left (default) drops tokens from its start, as lm-evaluation-harness does, and the result counts such items; none fails the item.
+ */
+truncate?: ("left" | "none")
+/**
  * Partial scoring (lm-evaluation-harness's multiple inputs, as WinoGrande): a Jinja template giving the one continuation scored after each choice, which is then a context; lengths for acc_norm are the choices'.
  */
 continuation?: string

@@ -16,6 +16,8 @@ export interface ResultInput {
   plan: Plan;
   config: ResultDocument["config"];
   scores: readonly ScoreRow[];
+  /** Items per task whose context was cut from the left to fit the window. */
+  truncated: Readonly<Record<string, number>>;
   samples: { path: string; sha256: string; count: number };
   performance: ResultDocument["performance"];
   environment: ResultDocument["environment"];
@@ -57,6 +59,7 @@ export function buildResult(input: ResultInput): UnsignedResult {
         promptSha256: p.task.promptSha256,
         itemsTotal: p.itemsTotal,
         itemsEvaluated: p.items.length,
+        ...(input.truncated[p.task.id] ? { itemsTruncated: input.truncated[p.task.id] } : {}),
       })),
     },
     config: input.config,

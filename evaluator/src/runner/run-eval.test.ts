@@ -76,14 +76,18 @@ describe("failed items", () => {
   afterAll(() => root.cleanup());
 
   /** A suite of `count` questions, the ones at `long` too long for the model's 512-token context. */
-  function suiteWith(long: number[], count = 4): string {
+  function suiteWith(long: number[], count = 4, truncate = "none"): string {
     const records = Array.from({ length: count }, (_, i) => ({
       question: long.includes(i) ? "why ".repeat(600) : `question ${i}`,
       choices: ["yes", "no"],
       answer: 0,
     }));
     const items = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
-    const folder = join(root.dir, `suite-${count}-${long.join("-") || "none"}`, "overflow");
+    const folder = join(
+      root.dir,
+      `suite-${count}-${long.join("-") || "none"}-${truncate}`,
+      "overflow",
+    );
     writeFiles(folder, {
       "items.jsonl": items,
       "suite.yaml": [
@@ -101,6 +105,7 @@ describe("failed items", () => {
         "    choices: choices",
         "    target: answer",
         "    metrics: [acc, acc_norm]",
+        `    truncate: ${truncate}`,
         "",
       ].join("\n"),
     });
@@ -153,6 +158,25 @@ describe("failed items", () => {
         /: \$\.tasks\[0\]\.dataset: .*items\.jsonl holds no records \(expected at least one\)$/,
       ),
     });
+  });
+
+  it("by default cuts a context that does not fit from the left, as lm-eval, and counts it", async () => {
+    const outcome = await run(suiteWith([1, 3], 4, "left"), "truncated");
+    const samples = readFileSync(outcome.samplesPath, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(samples.map((s) => [s.status, (s.truncatedTokens ?? 0) > 0])).toEqual([
+      ["ok", false],
+      ["ok", true],
+      ["ok", false],
+      ["ok", true],
+    ]);
+    expect(outcome.document.suite.tasks[0]?.itemsTruncated).toBe(2);
+    expect(outcome.document.scores.map((s) => [s.n, s.errors])).toEqual([
+      [4, 0],
+      [4, 0],
+    ]);
   });
 
   it("gives no value, and says so, when every item failed", async () => {

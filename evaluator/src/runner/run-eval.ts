@@ -28,7 +28,7 @@ import { Journal } from "./journal.ts";
 import { performanceFigures } from "./performance.ts";
 import { type Plan, type PlanInput, plan, type Shard } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
-import { sampleCheck } from "./sample.ts";
+import { type SampleRecord, sampleCheck } from "./sample.ts";
 import { resultDir, samplesText, writeResult } from "./write.ts";
 
 export interface EvalOptions {
@@ -60,6 +60,16 @@ export interface EvalOutcome {
   samplesPath: string;
   document: ResultDocument;
   resumedItems: number;
+}
+
+/** Items per task whose record says their context was cut to fit. */
+function countTruncated(samples: readonly SampleRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const sample of samples) {
+    const cut = sample.truncatedTokens;
+    if (typeof cut === "number" && cut > 0) counts[sample.task] = (counts[sample.task] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** KV cells one context may hold across its sequences (the manifest schema's largest context). */
@@ -274,6 +284,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
           planned.tasks.map((t) => t.task),
           executed.samples,
         ),
+        truncated: countTruncated(executed.samples),
         samples: {
           path: `${runId}.samples.jsonl`,
           sha256: samples.sha256,

@@ -25,6 +25,8 @@ export interface MultipleChoiceResult extends MultipleChoiceOutcome {
   /** Per choice: its continuation's token ids and each token's log-probability. */
   tokenIds: number[][];
   tokenLogprobs: number[][];
+  /** Context tokens cut from the left to fit the window (the most over the choices). */
+  truncatedTokens: number;
 }
 
 const utf8 = new TextEncoder();
@@ -69,8 +71,17 @@ export const multipleChoice: TaskType<
   metrics: multipleChoiceMetrics,
 
   promptFields: (task) => {
-    const { prompt, preamble, choices, continuation, labels, target, targetDelimiter, fewshot } =
-      task;
+    const {
+      prompt,
+      preamble,
+      choices,
+      continuation,
+      labels,
+      target,
+      targetDelimiter,
+      fewshot,
+      truncate,
+    } = task;
     // Undefined fields drop out of the canonical JSON, so older digests stay the same.
     return JSON.parse(
       JSON.stringify({
@@ -82,6 +93,7 @@ export const multipleChoice: TaskType<
         target,
         targetDelimiter,
         fewshot,
+        truncate,
       }),
     );
   },
@@ -100,6 +112,7 @@ export const multipleChoice: TaskType<
     const labelsOf = task.labels ? compileExpression(task.labels, at("labels")) : undefined;
     const targetOf = compileExpression(task.target, at("target"));
     const delimiter = task.targetDelimiter ?? " ";
+    const truncate = (task.truncate ?? "left") === "left" ? ({ truncate: "left" } as const) : {};
     const fewshot = task.fewshot;
     const examplesField = fewshot?.dataset ? "fewshot.dataset" : "dataset";
 
@@ -214,11 +227,18 @@ export const multipleChoice: TaskType<
         // each (lm-eval's multiple inputs); otherwise each choice is the continuation.
         const scored =
           continuation === undefined
-            ? await score({ context, continuations: choices.map((c) => delimiter + c) }, signal)
+            ? await score(
+                { context, continuations: choices.map((c) => delimiter + c), ...truncate },
+                signal,
+              )
             : await Promise.all(
                 choices.map(async (c) => {
                   const [only] = await score(
-                    { context: context + c, continuations: [delimiter + continuation] },
+                    {
+                      context: context + c,
+                      continuations: [delimiter + continuation],
+                      ...truncate,
+                    },
                     signal,
                   );
                   if (!only)
@@ -236,6 +256,7 @@ export const multipleChoice: TaskType<
           greedy: scored.map((s) => s.greedy),
           tokenIds: scored.map((s) => s.tokenIds),
           tokenLogprobs: scored.map((s) => s.tokenLogprobs),
+          truncatedTokens: Math.max(...scored.map((s) => s.truncatedTokens)),
         };
       },
 
@@ -251,6 +272,7 @@ export const multipleChoice: TaskType<
         greedy: outcome.greedy,
         tokenIds: outcome.tokenIds,
         tokenLogprobs: outcome.tokenLogprobs,
+        ...(outcome.truncatedTokens > 0 ? { truncatedTokens: outcome.truncatedTokens } : {}),
       }),
     };
   },

@@ -1,0 +1,137 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mmluSuiteYaml } from "../../../suites/mmlu/generate.ts";
+import { main } from "../../src/cli/main.ts";
+import { loadSuite } from "../../src/config/load.ts";
+import { runEvaluation } from "../../src/runner/run-eval.ts";
+import { captureIo, hasShared, repoRoot, sharedDir, sharedMissing, tempDir } from "../helpers.ts";
+
+const suitesDir = join(repoRoot, "suites");
+const suiteIds = readdirSync(suitesDir, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(suitesDir, entry.name, "suite.yaml")))
+  .map((entry) => entry.name)
+  .sort();
+
+const manifest = join(repoRoot, "models/karpathy/stories260K.yaml");
+const limit = 3;
+
+/**
+ * Items whose prompt cannot fit stories260K's 2,048-token context (its training context, the
+ * most the backend allows): the first items of MMLU's long-text subjects with their five examples.
+ * Their context is cut from the left, as lm-eval does, and the result counts them; every item of
+ * every suite is scored.
+ */
+const truncated: Record<string, Record<string, number>> = {
+  mmlu: {
+    college_computer_science: 3,
+    high_school_computer_science: 2,
+    high_school_european_history: 3,
+    high_school_us_history: 3,
+    high_school_world_history: 3,
+    professional_law: 3,
+    professional_medicine: 3,
+    security_studies: 3,
+  },
+};
+
+describe("every suite under suites/", () => {
+  it("is found", () => {
+    expect(suiteIds).toContain("smoke");
+    expect(suiteIds.length).toBeGreaterThan(1);
+  });
+
+  it.each(suiteIds)("%s declares a category and a quick subset", (id) => {
+    const suite = loadSuite(join(suitesDir, id)).data;
+    expect([typeof suite.category, suite.quick?.items, suite.quick?.seed]).toEqual([
+      "string",
+      expect.any(Number),
+      expect.any(Number),
+    ]);
+  });
+
+  it("passes bench validate", async () => {
+    const capture = captureIo();
+    const code = await main(["validate", "--json", suitesDir], capture.io);
+    const reports = JSON.parse(capture.stdout()) as { file: string; ok: boolean }[];
+    expect({ code, stderr: capture.stderr() }).toEqual({ code: 0, stderr: "" });
+    expect(reports.filter((report) => !report.ok)).toEqual([]);
+    expect(reports.map((report) => report.file).sort()).toEqual(
+      suiteIds.map((id) => `suites/${id}/suite.yaml`),
+    );
+  });
+});
+
+const hasDatasets = existsSync(join(sharedDir, "datasets"));
+const skipReason = hasShared ? `${join(sharedDir, "datasets")} is missing` : sharedMissing;
+
+const mmluSource = join(sharedDir, "datasets", "mmlu", "SOURCE.json");
+describe.skipIf(!existsSync(mmluSource))(
+  `suites/mmlu/suite.yaml${existsSync(mmluSource) ? "" : ` (skipped: ${mmluSource} is missing)`}`,
+  () => {
+    it("is what suites/mmlu/generate.ts writes", () => {
+      const source = JSON.parse(readFileSync(mmluSource, "utf8"));
+      expect(mmluSuiteYaml(source)).toBe(
+        readFileSync(join(suitesDir, "mmlu", "suite.yaml"), "utf8"),
+      );
+    });
+  },
+);
+
+describe.skipIf(!hasShared || !hasDatasets)(
+  `every suite on stories260K, ${limit} items a task${hasShared && hasDatasets ? "" : ` (skipped: ${skipReason})`}`,
+  () => {
+    let root: { dir: string; cleanup: () => void };
+    beforeAll(() => {
+      root = tempDir("bench-suites-");
+    });
+    afterAll(() => root.cleanup());
+
+    // MMLU's 57 five-shot tasks take 30 to 40 s on one thread; the other suites 1 to 3 s each.
+    it.each(suiteIds)(
+      "%s: a score per task and metric, every item scored",
+      { timeout: 120_000 },
+      async (id) => {
+        const suite = loadSuite(join(suitesDir, id)).data;
+        const { document, samplesPath } = await runEvaluation({
+          manifest,
+          suite: id,
+          limit,
+          threads: 1,
+          gpu: false,
+          outDir: join(root.dir, "results"),
+          env: {
+            BENCH_HOME: join(root.dir, "home"),
+            BENCH_MIRROR: sharedDir,
+            BENCH_OFFLINE: "1",
+          },
+        });
+
+        const expected = suite.tasks.flatMap((task) =>
+          task.metrics.map((metric) => ({ task: task.id, metric: metric.id, n: limit, errors: 0 })),
+        );
+        const scores = document.scores.map(({ task, metric, n, errors }) => ({
+          task,
+          metric,
+          n,
+          errors,
+        }));
+        expect(scores).toEqual(expected);
+        for (const score of document.scores) expect(Number.isFinite(score.value)).toBe(true);
+        expect(
+          Object.fromEntries(
+            document.suite.tasks.flatMap((t) =>
+              t.itemsTruncated ? [[t.id, t.itemsTruncated] as const] : [],
+            ),
+          ),
+        ).toEqual(truncated[id] ?? {});
+        const failed = readFileSync(samplesPath, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as { status: string })
+          .filter((sample) => sample.status !== "ok");
+        expect(failed).toEqual([]);
+      },
+    );
+  },
+);

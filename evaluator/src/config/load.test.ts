@@ -229,3 +229,73 @@ describe("suites", () => {
     expect(suiteError(text)).toContain(`<tmp>/suites/demo/suite.yaml: ${expected}`);
   });
 });
+
+describe("suites that include tasks of other suites", () => {
+  const including = (include: string) => `schemaVersion: 1
+id: mix
+name: Mix
+version: 1.0.0
+category: domain:medical
+license: MIT
+tasks: []
+include:
+${include}`;
+
+  it("takes the named tasks by reference, keeping their source and the other suite's folder", () => {
+    writeFiles(root, {
+      "suites/demo/suite.yaml": goodSuite,
+      "suites/mix/suite.yaml": including("  - suite: demo\n    tasks: [mc]\n"),
+    });
+    const suite = loadSuite(`${root}/suites/mix/suite.yaml`);
+    expect(
+      suite.data.tasks.map((t) => [t.id, t.source.file.replaceAll(root, "<tmp>"), t.origin?.root]),
+    ).toEqual([["mc", "<tmp>/suites/demo/suite.yaml", `${root}/suites/demo`]]);
+  });
+
+  it.each([
+    [
+      "an unknown task",
+      "  - suite: demo\n    tasks: [mcq]\n",
+      "$.include[0].tasks[0]: unknown task of suite demo 'mcq' (did you mean 'mc'? valid: mc)",
+    ],
+    [
+      "an unknown suite",
+      "  - suite: nope\n    tasks: [mc]\n",
+      "$.include[0].suite: <tmp>/suites/nope/suite.yaml: no such file",
+    ],
+    [
+      "itself",
+      "  - suite: mix\n    tasks: [mc]\n",
+      "$.include[0].suite: a suite cannot include itself",
+    ],
+    [
+      "a task twice",
+      "  - suite: demo\n    tasks: [mc]\n  - suite: demo\n    tasks: [mc]\n",
+      '$.include[1].tasks[0]: "mc" is used by an earlier task (expected unique task ids)',
+    ],
+  ])("rejects %s", (_, include, expected) => {
+    writeFiles(root, { "suites/demo/suite.yaml": goodSuite });
+    expect(suiteError(including(include), "mix")).toContain(
+      `<tmp>/suites/mix/suite.yaml: ${expected}`,
+    );
+  });
+
+  it("rejects a suite that includes a suite that includes another", () => {
+    writeFiles(root, {
+      "suites/demo/suite.yaml": goodSuite,
+      "suites/middle/suite.yaml": including("  - suite: demo\n    tasks: [mc]\n").replace(
+        "id: mix",
+        "id: middle",
+      ),
+    });
+    expect(suiteError(including("  - suite: middle\n    tasks: [mc]\n"), "mix")).toContain(
+      "$.include[0].suite: <tmp>/suites/middle/suite.yaml: $.include[0]: this suite is included by another suite",
+    );
+  });
+
+  it("still needs a task when it includes none", () => {
+    expect(suiteError(including("").replace("\ninclude:\n", "\n"), "mix")).toContain(
+      "<tmp>/suites/mix/suite.yaml: $.tasks: has too few items (expected at least 1)",
+    );
+  });
+});

@@ -111,7 +111,10 @@ function readdirSafe(dir: string): string[] {
 
 /** Loads and validates a suite: schema, folder name, task types, metrics and every template. */
 export function loadSuite(ref: string): Loaded<ResolvedSuite> {
-  const file = findSuiteFile(ref);
+  return loadSuiteFile(findSuiteFile(ref), true);
+}
+
+function loadSuiteFile(file: string, followIncludes: boolean): Loaded<ResolvedSuite> {
   const label = displayPath(file);
   const { data, text } = readYaml(file);
   const suite = validateAgainst("suite", data, escapeHidden(label));
@@ -123,6 +126,7 @@ export function loadSuite(ref: string): Loaded<ResolvedSuite> {
     );
   const seen = new Set<string>();
   const tasks: ResolvedTask[] = [];
+  const origin = { file, root: dirname(file) };
   for (const [i, task] of suite.tasks.entries()) {
     const at = `$.tasks[${i}]`;
     if (seen.has(task.id))
@@ -131,12 +135,51 @@ export function loadSuite(ref: string): Loaded<ResolvedSuite> {
       );
     seen.add(task.id);
     try {
-      tasks.push(resolveTask(task, { file: label, path: at }));
+      tasks.push({ ...resolveTask(task, { file: label, path: at }), origin });
     } catch (error) {
       if (!isBenchError(error)) throw error;
       found.push(...error.message.split("\n").map((line) => line.slice(label.length + 2)));
     }
   }
+  for (const [i, include] of (suite.include ?? []).entries()) {
+    const at = `$.include[${i}]`;
+    if (!followIncludes) {
+      found.push(
+        `${at}: this suite is included by another suite, so it may not include suites itself (include their tasks directly)`,
+      );
+      continue;
+    }
+    if (include.suite === suite.id) {
+      found.push(`${at}.suite: a suite cannot include itself`);
+      continue;
+    }
+    let other: Loaded<ResolvedSuite>;
+    try {
+      // Suites include their siblings: the folder that holds this suite holds the other one.
+      other = loadSuiteFile(join(dirname(dirname(file)), include.suite, "suite.yaml"), false);
+    } catch (error) {
+      if (!isBenchError(error)) throw error;
+      found.push(`${at}.suite: ${printable(error.message.split("\n")[0] ?? "", 300)}`);
+      continue;
+    }
+    const available = other.data.tasks.map((t) => t.id);
+    for (const [j, id] of include.tasks.entries()) {
+      const task = other.data.tasks.find((t) => t.id === id);
+      if (!task) {
+        found.push(
+          `${at}.tasks[${j}]: ${unknownIdMessage(`task of suite ${include.suite}`, id, available)}`,
+        );
+      } else if (seen.has(id)) {
+        found.push(
+          `${at}.tasks[${j}]: ${printable(JSON.stringify(id))} is used by an earlier task (expected unique task ids)`,
+        );
+      } else {
+        seen.add(id);
+        tasks.push(task);
+      }
+    }
+  }
+  if (tasks.length === 0 && found.length === 0) found.push("$.tasks: the suite has no task");
   problems(label, found);
   return {
     file,

@@ -144,6 +144,9 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
       }
       return `${path}: ${error.message} (expected exactly one of the allowed shapes)`;
     }
+    // An if/then's own error only says "must match then"; the branch's errors say what is wrong.
+    case "if":
+      return undefined;
     case "discriminator": {
       const tag = String(params.tag);
       const value = valueAt(data, `${error.instancePath}/${tag}`);

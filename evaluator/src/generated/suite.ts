@@ -48,9 +48,37 @@ seed: number
 description?: string
 license: string
 /**
+ * The suite's own tasks; at least one unless it includes tasks of other suites.
+ */
+tasks: Task[]
+/**
+ * Tasks of other suites, by reference: each keeps its own prompts, datasets and metrics, and its id (which must stay unique here).
+ * 
  * @minItems 1
  */
-tasks: [Task, ...(Task)[]]
+include?: [{
+/**
+ * Id of a suite under suites/ (one that includes no other suite).
+ */
+suite: string
+/**
+ * Ids of the tasks to include.
+ * 
+ * @minItems 1
+ */
+tasks: [string, ...(string)[]]
+}, ...({
+/**
+ * Id of a suite under suites/ (one that includes no other suite).
+ */
+suite: string
+/**
+ * Ids of the tasks to include.
+ * 
+ * @minItems 1
+ */
+tasks: [string, ...(string)[]]
+})[]]
 }
 /**
  * Log-likelihood of each choice as the continuation of the prompt (lm-evaluation-harness output_type multiple_choice).

@@ -94,17 +94,19 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
   const tasks: PlanInput["tasks"][number][] = [];
   for (const task of suite.data.tasks) {
     const field = `${task.source.path}.dataset`;
+    // A task included from another suite resolves its paths against that suite's folder.
+    const origin = task.origin ?? { file: suite.file, root: suite.root };
     const dataset = await resolveArtifact(
       task.config.dataset,
-      { declaredIn: suite.file, field, root: suite.root },
+      { declaredIn: origin.file, field, root: origin.root },
       { env },
     );
-    const records = readDataset(dataset.path, task.config.dataset, `${suite.label}: ${field}`);
+    const records = readDataset(dataset.path, task.config.dataset, `${task.source.file}: ${field}`);
     if (records.length === 0) {
       // A task without items would report no score at all, as if every item had failed.
       throw new BenchError(
         "E_DATASET",
-        `${suite.label}: ${field}: ${displayPath(dataset.path)} holds no records (expected at least one)`,
+        `${task.source.file}: ${field}: ${displayPath(dataset.path)} holds no records (expected at least one)`,
         { hint: "check that the dataset pin names the right file" },
       );
     }
@@ -113,10 +115,10 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
       const { ref, field: exampleField } = task.exampleDataset;
       const file = await resolveArtifact(
         ref,
-        { declaredIn: suite.file, field: exampleField, root: suite.root },
+        { declaredIn: origin.file, field: exampleField, root: origin.root },
         { env },
       );
-      examples = readDataset(file.path, ref, `${suite.label}: ${exampleField}`);
+      examples = readDataset(file.path, ref, `${task.source.file}: ${exampleField}`);
     }
     tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records, examples) });
   }

@@ -36,6 +36,11 @@ export interface ResolvedTask {
   metrics: readonly AnyMetric[];
   /** sha256 of the canonical JSON of the fields that shape prompts. */
   promptSha256: string;
+  /**
+   * The suite file that declares the task and the folder its dataset paths stay in: the
+   * including suite's own for its tasks, the other suite's for tasks it includes.
+   */
+  origin?: { file: string; root: string };
   /** A second dataset the task reads (its few-shot examples), with its JSON path for messages. */
   exampleDataset?: { ref: Dataset; field: string };
   /**

@@ -35,6 +35,70 @@ const dataset = (file: SourceFile, indent: string) =>
 const prompt =
   "{{ question.replace('\\r\\n', '\\n').strip() }}\nA. {{ A }}\nB. {{ B }}\nC. {{ C }}\nD. {{ D }}\nAnswer:";
 
+/**
+ * lm-evaluation-harness's subject → category map (lm_eval/tasks/mmlu/_generate_configs.py
+ * SUBJECTS); its `mmlu` group is the four categories, each aggregated with weight_by_size.
+ */
+export const categories: Record<string, "stem" | "humanities" | "social_sciences" | "other"> = {
+  abstract_algebra: "stem",
+  anatomy: "stem",
+  astronomy: "stem",
+  business_ethics: "other",
+  clinical_knowledge: "other",
+  college_biology: "stem",
+  college_chemistry: "stem",
+  college_computer_science: "stem",
+  college_mathematics: "stem",
+  college_medicine: "other",
+  college_physics: "stem",
+  computer_security: "stem",
+  conceptual_physics: "stem",
+  econometrics: "social_sciences",
+  electrical_engineering: "stem",
+  elementary_mathematics: "stem",
+  formal_logic: "humanities",
+  global_facts: "other",
+  high_school_biology: "stem",
+  high_school_chemistry: "stem",
+  high_school_computer_science: "stem",
+  high_school_european_history: "humanities",
+  high_school_geography: "social_sciences",
+  high_school_government_and_politics: "social_sciences",
+  high_school_macroeconomics: "social_sciences",
+  high_school_mathematics: "stem",
+  high_school_microeconomics: "social_sciences",
+  high_school_physics: "stem",
+  high_school_psychology: "social_sciences",
+  high_school_statistics: "stem",
+  high_school_us_history: "humanities",
+  high_school_world_history: "humanities",
+  human_aging: "other",
+  human_sexuality: "social_sciences",
+  international_law: "humanities",
+  jurisprudence: "humanities",
+  logical_fallacies: "humanities",
+  machine_learning: "stem",
+  management: "other",
+  marketing: "other",
+  medical_genetics: "other",
+  miscellaneous: "other",
+  moral_disputes: "humanities",
+  moral_scenarios: "humanities",
+  nutrition: "other",
+  philosophy: "humanities",
+  prehistory: "humanities",
+  professional_accounting: "other",
+  professional_law: "humanities",
+  professional_medicine: "other",
+  professional_psychology: "social_sciences",
+  public_relations: "social_sciences",
+  security_studies: "social_sciences",
+  sociology: "social_sciences",
+  us_foreign_policy: "social_sciences",
+  virology: "other",
+  world_religions: "humanities",
+};
+
 /** The suite's YAML text for the files that `source` (the parsed SOURCE.json) lists. */
 export function mmluSuiteYaml(source: { files: SourceFile[] }): string {
   const fileOf = (subject: string, split: "dev" | "test"): SourceFile => {
@@ -47,6 +111,13 @@ export function mmluSuiteYaml(source: { files: SourceFile[] }): string {
     .map((f) => f.file.replace(/^test\//, "").replace(/_test\.csv$/, ""))
     .sort();
   if (subjects.length !== 57) throw new Error(`expected 57 subjects, found ${subjects.length}`);
+  const unknown = subjects.filter((subject) => !categories[subject]);
+  if (unknown.length > 0) throw new Error(`no category for ${unknown.join(", ")}`);
+  const group = (id: string, members: string[]) => [
+    `  - id: ${id}`,
+    `    tasks: [${members.join(", ")}]`,
+  ];
+  const inCategory = (category: string) => subjects.filter((s) => categories[s] === category);
 
   const task = (subject: string) => [
     `  - id: ${subject}`,
@@ -73,7 +144,7 @@ export function mmluSuiteYaml(source: { files: SourceFile[] }): string {
     "schemaVersion: 1",
     "id: mmlu",
     "name: MMLU",
-    "version: 1.0.0",
+    "version: 1.1.0",
     "category: knowledge",
     "license: MIT",
     "description: >-",
@@ -83,6 +154,10 @@ export function mmluSuiteYaml(source: { files: SourceFile[] }): string {
     "quick:",
     "  items: 20",
     "  seed: 1234",
+    "# lm-eval's groups, weighted by size: the whole of MMLU first (the headline), then its categories.",
+    "groups:",
+    ...group("mmlu", subjects),
+    ...["stem", "humanities", "social_sciences", "other"].flatMap((c) => group(c, inCategory(c))),
     "tasks:",
     ...subjects.flatMap(task),
     "",

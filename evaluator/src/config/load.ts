@@ -180,6 +180,19 @@ function loadSuiteFile(file: string, followIncludes: boolean): Loaded<ResolvedSu
     }
   }
   if (tasks.length === 0 && found.length === 0) found.push("$.tasks: the suite has no task");
+  for (const [i, group] of (suite.groups ?? []).entries()) {
+    const at = `$.groups[${i}]`;
+    if (seen.has(group.id))
+      found.push(
+        `${at}.id: ${printable(JSON.stringify(group.id))} is used by a task or an earlier group (expected unique ids)`,
+      );
+    seen.add(group.id);
+    const ids = tasks.map((t) => t.id);
+    for (const [j, id] of group.tasks.entries()) {
+      if (!ids.includes(id))
+        found.push(`${at}.tasks[${j}]: ${unknownIdMessage("task", printable(id), ids)}`);
+    }
+  }
   problems(label, found);
   return {
     file,

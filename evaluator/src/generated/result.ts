@@ -121,6 +121,10 @@ n: number
 errors: number
 higherIsBetter: boolean
 /**
+ * Present on a group's row: the tasks it aggregates, weighted by their scored items.
+ */
+tasks?: string[]
+/**
  * How item scores became value: mean (stderr = sample std / sqrt n), corpus-level, or pass@k.
  */
 aggregation: ("mean" | "corpus" | "pass@k")

@@ -52,6 +52,34 @@ license: string
  */
 tasks: Task[]
 /**
+ * Task groups reported besides their tasks, first in the result, as lm-evaluation-harness's groups with weight_by_size: the mean over all the group's items, with lm-eval's pooled standard error (mean metrics only).
+ * 
+ * @minItems 1
+ */
+groups?: [{
+/**
+ * Unique among the suite's tasks and groups.
+ */
+id: string
+/**
+ * Ids of the suite's tasks (own or included).
+ * 
+ * @minItems 1
+ */
+tasks: [string, ...(string)[]]
+}, ...({
+/**
+ * Unique among the suite's tasks and groups.
+ */
+id: string
+/**
+ * Ids of the suite's tasks (own or included).
+ * 
+ * @minItems 1
+ */
+tasks: [string, ...(string)[]]
+})[]]
+/**
  * Tasks of other suites, by reference: each keeps its own prompts, datasets and metrics, and its id (which must stay unique here).
  * 
  * @minItems 1
@@ -157,6 +185,26 @@ header?: boolean
  * @minItems 1
  */
 columns?: [string, ...(string)[]]
+/**
+ * A second pinned file of one value per line (e.g. PIQA's valid-labels.lst), joined to the records by position: line n becomes field `field` of record n. It must hold exactly one line per record (a final line break ends the last line; CRLF reads as LF), and values stay strings.
+ */
+join?: {
+url?: string
+/**
+ * Relative to the suite folder.
+ */
+path?: string
+sha256: Sha256
+fileName?: string
+/**
+ * Default: from the file name, as the dataset's compression.
+ */
+compression?: ("none" | "gzip" | "bz2")
+/**
+ * The field each record receives; no record may already have it.
+ */
+field: string
+}
 }
 /**
  * In-context examples before each item, as lm-evaluation-harness's num_fewshot and fewshot_config: each example is the item's own format with its answer, examples are joined by the delimiter, and the delimiter follows the last one.
@@ -217,6 +265,26 @@ header?: boolean
  * @minItems 1
  */
 columns?: [string, ...(string)[]]
+/**
+ * A second pinned file of one value per line (e.g. PIQA's valid-labels.lst), joined to the records by position: line n becomes field `field` of record n. It must hold exactly one line per record (a final line break ends the last line; CRLF reads as LF), and values stay strings.
+ */
+join?: {
+url?: string
+/**
+ * Relative to the suite folder.
+ */
+path?: string
+sha256: Sha256
+fileName?: string
+/**
+ * Default: from the file name, as the dataset's compression.
+ */
+compression?: ("none" | "gzip" | "bz2")
+/**
+ * The field each record receives; no record may already have it.
+ */
+field: string
+}
 }
 /**
  * Greedy generation from the prompt until a stop sequence, a filter chain over the text, and metrics comparing the filtered prediction with the references (lm-evaluation-harness output_type generate_until).
@@ -227,13 +295,22 @@ type: "generate"
 description?: string
 dataset: Dataset
 /**
- * Jinja template over one record: the text the model continues (or, with chatTemplate, its one user message).
+ * Jinja template over one record: the text the model continues, after the preamble and the few-shot examples (with chatTemplate, all of it is the one user message).
  */
 prompt: string
 /**
- * Jinja expression over one record giving the reference answer: a string, or a list of acceptable strings.
+ * Jinja template over one record put before the few-shot examples and the item (lm-evaluation-harness's description, e.g. NQ-Open's 'Answer these questions:').
+ */
+preamble?: string
+/**
+ * Jinja expression over one record giving the reference answer: a string, or a list of acceptable strings (a few-shot example shows the first).
  */
 target: string
+/**
+ * Put between a few-shot example's prompt and its answer (lm-evaluation-harness's target_delimiter, default one space); not added after the item's own prompt.
+ */
+targetDelimiter?: string
+fewshot?: Fewshot
 generation?: Generation
 /**
  * Apply the model's own chat template (tokenizer.chat_template in its GGUF metadata) to the prompt as one user message; a model without one fails every item of the task with E_CAPABILITY. Default false: the prompt is used as raw text.

@@ -47,6 +47,8 @@ export interface ScoreRow {
   errors: number;
   higherIsBetter: boolean;
   aggregation: AnyMetric["aggregation"];
+  /** Set on a group's row: the tasks it aggregates (see `groupScores`). */
+  tasks?: string[];
 }
 
 export interface ScoreOptions {

@@ -11,12 +11,13 @@ import {
   type ResolvedSuite,
 } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
-import { readDataset } from "../datasets/read.ts";
+import { readJoined } from "../datasets/join.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import { BenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import { benchHome } from "../paths.ts";
+import { groupScores, type TaskGroup } from "../pure/groups.ts";
 import { score } from "../pure/score.ts";
 import { escapeHidden } from "../pure/text.ts";
 import { loadSigningKey } from "../result/keys.ts";
@@ -62,6 +63,19 @@ export interface EvalOutcome {
   resumedItems: number;
 }
 
+/** The score stage: each task's rows, after the suite's group rows (a group leads its suite). */
+function scoreWithGroups(
+  groups: readonly TaskGroup[],
+  planned: Plan,
+  samples: readonly SampleRecord[],
+) {
+  const rows = score(
+    planned.tasks.map((t) => t.task),
+    samples,
+  );
+  return [...groupScores(groups, rows, samples), ...rows];
+}
+
 /** Items per task whose record says their context was cut to fit. */
 function countTruncated(samples: readonly SampleRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -101,7 +115,13 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
       { declaredIn: origin.file, field, root: origin.root },
       { env },
     );
-    const records = readDataset(dataset.path, task.config.dataset, `${task.source.file}: ${field}`);
+    const records = await readJoined(
+      dataset.path,
+      task.config.dataset,
+      { declaredIn: origin.file, field, root: origin.root },
+      { env },
+      `${task.source.file}: ${field}`,
+    );
     if (records.length === 0) {
       // A task without items would report no score at all, as if every item had failed.
       throw new BenchError(
@@ -118,7 +138,13 @@ async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
         { declaredIn: origin.file, field: exampleField, root: origin.root },
         { env },
       );
-      examples = readDataset(file.path, ref, `${task.source.file}: ${exampleField}`);
+      examples = await readJoined(
+        file.path,
+        ref,
+        { declaredIn: origin.file, field: exampleField, root: origin.root },
+        { env },
+        `${task.source.file}: ${exampleField}`,
+      );
     }
     tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records, examples) });
   }
@@ -282,10 +308,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         suite,
         plan: planned,
         config,
-        scores: score(
-          planned.tasks.map((t) => t.task),
-          executed.samples,
-        ),
+        scores: scoreWithGroups(suite.data.groups ?? [], planned, executed.samples),
         truncated: countTruncated(executed.samples),
         samples: {
           path: `${runId}.samples.jsonl`,

@@ -299,3 +299,38 @@ ${include}`;
     );
   });
 });
+
+describe("task groups", () => {
+  it.each([
+    [
+      "an unknown task",
+      "groups:\n  - id: all\n    tasks: [mcq]\n",
+      "$.groups[0].tasks[0]: unknown task 'mcq' (did you mean 'mc'? valid: mc)",
+    ],
+    [
+      "an id taken by a task",
+      "groups:\n  - id: mc\n    tasks: [mc]\n",
+      '$.groups[0].id: "mc" is used by a task or an earlier group (expected unique ids)',
+    ],
+    [
+      "an empty group",
+      "groups:\n  - id: all\n    tasks: []\n",
+      "$.groups[0].tasks: has too few items (expected at least 1)",
+    ],
+  ])("rejects %s", (_, groups, expected) => {
+    const text = goodSuite.replace("tasks:\n", `${groups}tasks:\n`);
+    expect(suiteError(text)).toContain(`<tmp>/suites/demo/suite.yaml: ${expected}`);
+  });
+
+  it("accepts a group of the suite's tasks", () => {
+    writeFiles(root, {
+      "suites/demo/suite.yaml": goodSuite.replace(
+        "tasks:\n",
+        "groups:\n  - id: all\n    tasks: [mc]\ntasks:\n",
+      ),
+    });
+    expect(loadSuite(`${root}/suites/demo/suite.yaml`).data.groups).toEqual([
+      { id: "all", tasks: ["mc"] },
+    ]);
+  });
+});

@@ -115,6 +115,17 @@ describe("quick subset", () => {
     expect(indices(alone)[0]).toEqual(indices(quick(7))[0]);
   });
 
+  it("draws the same items for tasks over the same dataset", () => {
+    const twin = plan({
+      ...planInput([
+        [mcTask("a"), 40],
+        [mcTask("c"), 40],
+      ]),
+      subset: { items: 5, seed: 7 },
+    });
+    expect(indices(twin)[1]).toEqual(indices(twin)[0]);
+  });
+
   it("says the run is incomplete and keys its journal apart from the full run", () => {
     const run = quick(7);
     expect(run.complete).toBe(false);

@@ -70,7 +70,8 @@ export function plan(input: PlanInput): Plan {
   }
   const { subset } = input;
   const tasks = input.tasks.map(({ task, datasetSha256, items }): PlannedTask => {
-    const drawn = subset ? seededSubset(items, subset.items, subset.seed, task.id) : items;
+    // Seeded by the dataset, so tasks over the same records (GSM8K's two filters) share a subset.
+    const drawn = subset ? seededSubset(items, subset.items, subset.seed, datasetSha256) : items;
     const limited = limit === undefined ? drawn : drawn.slice(0, limit);
     const chosen = shard ? limited.filter((_, i) => i % shard.count === shard.index) : limited;
     return {
@@ -110,18 +111,18 @@ export function plan(input: PlanInput): Plan {
 }
 
 /**
- * `n` of `items`, the same ones for the same seed and task whatever else the suite holds: a
- * partial Fisher-Yates shuffle with mulberry32 seeded from the seed and the task id, kept in
- * dataset order. All items when there are no more than `n`.
+ * `n` of `items`, the same ones for the same seed and dataset whatever else the suite holds: a
+ * partial Fisher-Yates shuffle with mulberry32 seeded from the seed and the dataset's sha256, kept
+ * in dataset order. All items when there are no more than `n`.
  */
 function seededSubset<T>(
   items: readonly T[],
   n: number,
   seed: number,
-  taskId: string,
+  dataset: string,
 ): readonly T[] {
   if (items.length <= n) return items;
-  const random = mulberry32(seedFrom(String(seed), taskId));
+  const random = mulberry32(seedFrom(String(seed), dataset));
   const order = items.map((_, i) => i);
   for (let i = 0; i < n; i++) {
     const j = i + below(random, order.length - i);

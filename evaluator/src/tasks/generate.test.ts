@@ -12,11 +12,13 @@ import {
 import { ggufBackend } from "../backends/gguf.ts";
 import type { GenerateRequest, GenerateResult, LoadedModel } from "../backends/types.ts";
 import { loadSuite } from "../config/load.ts";
+import type { GenerateTask } from "../generated/suite.ts";
 import { makeTinyLlamaGguf } from "../gguf/tiny-llama.ts";
-import { sha256Hex } from "../result/canonical.ts";
+import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { runEvaluation } from "../runner/run-eval.ts";
 import { cutAtStops } from "./generate.ts";
-import type { RunnableItem } from "./resolve.ts";
+import { type RunnableItem, resolveTask } from "./resolve.ts";
+import type { DatasetRecord } from "./types.ts";
 
 let root: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -212,6 +214,246 @@ describe("executing a generate item", () => {
     ["", ["\n\n"], ""],
   ])("cuts %j at the first of %j", (text, until, expected) => {
     expect(cutAtStops(text, until)).toBe(expected);
+  });
+});
+
+const fewshotRecords = ["one", "two", "three", "four"].map((q, i) => ({
+  q,
+  a: i === 3 ? ["4", "four"] : String(i + 1),
+}));
+const dataset = { path: "items.jsonl", sha256: "a".repeat(64), format: "jsonl" as const };
+const at = { file: "suites/demo/suite.yaml", path: "$.tasks[0]" };
+const generateTask = (overrides: Partial<GenerateTask> = {}): GenerateTask => ({
+  id: "gen",
+  type: "generate",
+  dataset,
+  prompt: "Q: {{ q }}\nA:",
+  target: "a",
+  metrics: ["exact_match"],
+  ...overrides,
+});
+const prompts = (
+  overrides: Partial<GenerateTask>,
+  data = fewshotRecords,
+  examples?: DatasetRecord[],
+) =>
+  resolveTask(generateTask(overrides), at)
+    .prepare(data, examples)
+    .map((item) => item.detail.prompt);
+
+// Reference: lm-evaluation-harness lm_eval/api/samplers.py ContextSampler.get_context: each example
+// is doc_to_text + target_delimiter + doc_to_target (its first element when a list), followed by
+// fewshot_delimiter; an example whose target is "" adds only its doc_to_text. The task's
+// description comes first (ConfigurableTask.fewshot_context) and the item's doc_to_text last, with
+// no target delimiter after it. FirstNSampler takes the first n documents; when the examples come
+// from the evaluated split, the document itself is left out.
+describe("a generate task's preamble and few-shot examples", () => {
+  it.each<[string, Partial<GenerateTask>, DatasetRecord[] | undefined, string[]]>([
+    [
+      "zero-shot: the prompt alone",
+      {},
+      undefined,
+      ["Q: one\nA:", "Q: two\nA:", "Q: three\nA:", "Q: four\nA:"],
+    ],
+    [
+      "a preamble rendered per record (lm-eval's description)",
+      { preamble: "Answer these questions about {{ q }}:\n\n" },
+      undefined,
+      [
+        "Answer these questions about one:\n\nQ: one\nA:",
+        "Answer these questions about two:\n\nQ: two\nA:",
+        "Answer these questions about three:\n\nQ: three\nA:",
+        "Answer these questions about four:\n\nQ: four\nA:",
+      ],
+    ],
+    [
+      "first_n from the same records: never the item, the first reference of a list",
+      { fewshot: { n: 2 } },
+      undefined,
+      [
+        "Q: two\nA: 2\n\nQ: three\nA: 3\n\nQ: one\nA:",
+        "Q: one\nA: 1\n\nQ: three\nA: 3\n\nQ: two\nA:",
+        "Q: one\nA: 1\n\nQ: two\nA: 2\n\nQ: three\nA:",
+        "Q: one\nA: 1\n\nQ: two\nA: 2\n\nQ: four\nA:",
+      ],
+    ],
+    [
+      "NQ-Open's shape: preamble, target and few-shot delimiters",
+      {
+        preamble: "Answer these questions:\n\n",
+        targetDelimiter: "~",
+        fewshot: { n: 3, delimiter: "\n", sampler: "first_n" },
+      },
+      undefined,
+      [
+        "Answer these questions:\n\nQ: two\nA:~2\nQ: three\nA:~3\nQ: four\nA:~4\nQ: one\nA:",
+        "Answer these questions:\n\nQ: one\nA:~1\nQ: three\nA:~3\nQ: four\nA:~4\nQ: two\nA:",
+        "Answer these questions:\n\nQ: one\nA:~1\nQ: two\nA:~2\nQ: four\nA:~4\nQ: three\nA:",
+        "Answer these questions:\n\nQ: one\nA:~1\nQ: two\nA:~2\nQ: three\nA:~3\nQ: four\nA:",
+      ],
+    ],
+    [
+      "examples from another split (fewshot.dataset): the same index is not the item",
+      { preamble: "P\n", fewshot: { n: 2, dataset } },
+      [
+        { q: "ex0", a: "x" },
+        { q: "ex1", a: ["y", "z"] },
+        { q: "ex2", a: "w" },
+      ],
+      [
+        "P\nQ: ex0\nA: x\n\nQ: ex1\nA: y\n\nQ: one\nA:",
+        "P\nQ: ex0\nA: x\n\nQ: ex1\nA: y\n\nQ: two\nA:",
+        "P\nQ: ex0\nA: x\n\nQ: ex1\nA: y\n\nQ: three\nA:",
+        "P\nQ: ex0\nA: x\n\nQ: ex1\nA: y\n\nQ: four\nA:",
+      ],
+    ],
+    [
+      "an example with an empty target adds only its prompt",
+      { fewshot: { n: 2, dataset } },
+      [
+        { q: "ex0", a: "" },
+        { q: "ex1", a: "y" },
+      ],
+      [
+        "Q: ex0\nA:Q: ex1\nA: y\n\nQ: one\nA:",
+        "Q: ex0\nA:Q: ex1\nA: y\n\nQ: two\nA:",
+        "Q: ex0\nA:Q: ex1\nA: y\n\nQ: three\nA:",
+        "Q: ex0\nA:Q: ex1\nA: y\n\nQ: four\nA:",
+      ],
+    ],
+  ])("%s", (_name, overrides, examples, expected) => {
+    expect(prompts(overrides, fewshotRecords, examples)).toEqual(expected);
+  });
+
+  it("draws seeded random examples per item as multiple_choice does: pinned, distinct, never the item", () => {
+    const fewshot = (seed: number) => ({ n: 2, sampler: "random" as const, seed });
+    const draw = (seed: number) =>
+      prompts({ fewshot: fewshot(seed) }).map((p) => (p as string).match(/Q: \w+/g)?.slice(0, 2));
+    // mulberry32 seeded from the seed and the item's index, not Python's random.Random(1234).
+    const once = draw(1234);
+    expect(once).toEqual([
+      ["Q: three", "Q: two"],
+      ["Q: three", "Q: one"],
+      ["Q: one", "Q: four"],
+      ["Q: one", "Q: two"],
+    ]);
+    for (const [i, shots] of once.entries()) {
+      expect(new Set(shots).size).toBe(2);
+      expect(shots).not.toContain(`Q: ${fewshotRecords[i]?.q}`);
+    }
+    expect(draw(7)).not.toEqual(once);
+    const choice = resolveTask(
+      {
+        id: "mc",
+        type: "multiple_choice",
+        dataset,
+        prompt: "Q: {{ q }}\nA:",
+        choices: "['x', 'y']",
+        target: "0",
+        fewshot: fewshot(1234),
+        metrics: ["acc"],
+      },
+      at,
+    ).prepare(fewshotRecords);
+    expect(
+      choice.map((item) => (item.detail.context as string).match(/Q: \w+/g)?.slice(0, 2)),
+    ).toEqual(once);
+  });
+
+  it("sends the whole context to the model and stops at the few-shot delimiter by default", async () => {
+    const [item] = resolveTask(
+      generateTask({ preamble: "P\n", fewshot: { n: 1, delimiter: "\n" } }),
+      at,
+    ).prepare(fewshotRecords);
+    const { model, requests } = fakeModel("2\nQ: next");
+    expect((await item?.run(model))?.record).toMatchObject({ generation: "2" });
+    expect(requests).toEqual([
+      { prompt: "P\nQ: two\nA: 2\nQ: one\nA:", maxTokens: 256, stop: ["\n"] },
+    ]);
+  });
+
+  it("refuses more examples than there are records, naming fewshot.n", () => {
+    expect(() => prompts({ fewshot: { n: 4 } })).toThrow(
+      "suites/demo/suite.yaml: $.tasks[0].fewshot.n: 4 examples per item, but the dataset holds 3 usable record(s)",
+    );
+  });
+
+  it("names the example record when an example's target is not text", () => {
+    expect(() =>
+      prompts({ fewshot: { n: 1, dataset } }, fewshotRecords, [{ q: "x", a: 3 }]),
+    ).toThrow(
+      "suites/demo/suite.yaml: $.tasks[0]: fewshot.dataset record 0: target gave 3 (expected a string or a non-empty list of strings; a number needs '| string')",
+    );
+  });
+
+  it("keeps the prompt digest of a config without the new fields, and changes it with each", () => {
+    const digest = (overrides: Partial<GenerateTask>) =>
+      resolveTask(generateTask(overrides), at).promptSha256;
+    // The digest's fields before preamble, targetDelimiter and fewshot existed.
+    const before = sha256Hex(
+      canonicalize({
+        prompt: "Q: {{ q }}\nA:",
+        target: "a",
+        generation: { maxTokens: 256, until: ["\n\n"], temperature: 0 },
+        chatTemplate: false,
+        filters: [],
+      }),
+    );
+    expect(digest({})).toBe(before);
+    const changed = [
+      { preamble: "P\n" },
+      { targetDelimiter: "" },
+      { fewshot: { n: 1 } },
+      { fewshot: { n: 1, delimiter: "\n" } },
+    ].map(digest);
+    expect(new Set([before, ...changed]).size).toBe(5);
+  });
+
+  it("reports a preamble's template error with its JSON path", () => {
+    expect(() => resolveTask(generateTask({ preamble: "{{ q" }), at)).toThrow(
+      /\$\.tasks\[0\]\.preamble/,
+    );
+  });
+});
+
+// References: lm-evaluation-harness lm_eval/tasks/gsm8k/gsm8k.yaml (v3.0), triviaqa/default.yaml
+// (v3.0) and nq_open/nq_open.yaml (v4.0): each generation goes through the task's filter chain,
+// then exact_match with the task's options against any reference.
+describe("the generate suites score as lm-evaluation-harness's tasks", () => {
+  const gsm8k = {
+    question: "Janet has 1,200 eggs and buys 34 more. How many eggs does she have?",
+    answer: "She has 1200+34=<<1200+34=1234>>1,234 eggs.\n#### 1,234",
+  };
+  const trivia = {
+    context: "Question: What type of animal is a dik-dik?\nAnswer:",
+    answer: "Antelope",
+    aliases: ["Antelope", "Antelopes"],
+  };
+  const nq = { question: "how many seasons are there", answer: ["one", "one season"] };
+  const records: Record<string, DatasetRecord> = { gsm8k, triviaqa: trivia, "nq-open": nq };
+  it.each<[string, string, Record<string, number>]>([
+    [
+      "gsm8k",
+      " She has 1200+34 = 1,234 eggs.\n#### 1,234\n\n",
+      { "strict-match": 1, "flexible-extract": 1 },
+    ],
+    ["gsm8k", " She has $1,234.", { "strict-match": 0, "flexible-extract": 1 }],
+    ["gsm8k", " #### 1234 eggs, then 12 more", { "strict-match": 1, "flexible-extract": 0 }],
+    ["triviaqa", "  antelopes!", { triviaqa: 1 }],
+    ["triviaqa", "An antelope", { triviaqa: 0 }],
+    // The article pattern runs before lowercasing, so it deletes "A " but not "AN ".
+    ["nq-open", " A one season", { "nq-open": 1 }],
+    ["nq-open", "AN one", { "nq-open": 0 }],
+  ])("%s: generation %j", async (id, text, expected) => {
+    const record = records[id] as DatasetRecord;
+    const suite = loadSuite(join(repoRoot, "suites", id)).data;
+    const scores: Record<string, number> = {};
+    for (const task of suite.tasks) {
+      const [item] = task.prepare([record], [record, record, record, record, record]);
+      const { model } = fakeModel(text);
+      scores[task.id] = (await item?.run(model))?.scores.exact_match as number;
+    }
+    expect(scores).toEqual(expected);
   });
 });
 

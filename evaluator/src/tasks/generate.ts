@@ -6,14 +6,18 @@ import { exactMatch } from "../pure/metrics/exact-match.ts";
 import { generateMetrics } from "../pure/metrics/generate.ts";
 import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
-import type { TaskType } from "./types.ts";
+import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
+import type { DatasetRecord, TaskType } from "./types.ts";
 
 /** lm-evaluation-harness's `max_gen_toks` default. */
 export const defaultMaxTokens = 256;
 /** lm-evaluation-harness's default `until`: the task's `fewshot_delimiter`, "\n\n". */
 export const defaultUntil: readonly string[] = ["\n\n"];
+/** lm-evaluation-harness's default `target_delimiter`, between an example's prompt and answer. */
+export const defaultTargetDelimiter = " ";
 
 export interface GenerateRequest {
+  /** Everything the model continues: preamble, examples and the rendered prompt. */
   prompt: string;
   references: string[];
 }
@@ -58,6 +62,17 @@ export function cutAtStops(text: string, until: readonly string[]): string {
   return text.slice(0, end);
 }
 
+/**
+ * The stop sequences: the task's, else lm-evaluation-harness's default, `[fewshot_delimiter]`
+ * (`ConfigurableTask.__init__` without generation_kwargs).
+ */
+function untilOf(task: GenerateTask): string[] {
+  return [
+    ...(task.generation?.until ??
+      (task.fewshot?.delimiter === undefined ? defaultUntil : [task.fewshot.delimiter])),
+  ];
+}
+
 function references(target: unknown): string[] | string {
   if (typeof target === "string") return [target];
   if (
@@ -80,18 +95,27 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
   metrics: generateMetrics,
   metricsFor,
 
-  promptFields: ({ prompt, target, generation, chatTemplate, filters }) => ({
-    prompt,
-    target,
-    generation: {
-      maxTokens: generation?.maxTokens ?? defaultMaxTokens,
-      until: [...(generation?.until ?? defaultUntil)],
-      temperature: generation?.temperature ?? 0,
-    },
-    chatTemplate: chatTemplate ?? false,
-    // Schema-checked YAML data: plain JSON already; the copy gives it the JSON type.
-    filters: JSON.parse(JSON.stringify(filters ?? [])) as Json,
-  }),
+  promptFields: (task) => {
+    const { prompt, preamble, target, targetDelimiter, fewshot, generation, chatTemplate } = task;
+    // Schema-checked YAML data: plain JSON already; the copy gives it the JSON type, and the
+    // fields a config leaves out drop out of the canonical JSON, so older digests stay the same.
+    return JSON.parse(
+      JSON.stringify({
+        prompt,
+        preamble,
+        target,
+        targetDelimiter,
+        fewshot,
+        generation: {
+          maxTokens: generation?.maxTokens ?? defaultMaxTokens,
+          until: untilOf(task),
+          temperature: generation?.temperature ?? 0,
+        },
+        chatTemplate: chatTemplate ?? false,
+        filters: task.filters ?? [],
+      }),
+    ) as Json;
+  },
 
   compile(task, source) {
     const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
@@ -106,6 +130,11 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
       }
     };
     const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
+    const preambleSource = task.preamble;
+    const preamble =
+      preambleSource === undefined
+        ? () => ""
+        : attempt(() => compileTemplate(preambleSource, at("preamble")));
     const targetOf = attempt(() => compileExpression(task.target, at("target")));
     let filter = (text: string) => text;
     try {
@@ -141,23 +170,65 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
         problems.push(`${source.file}: ${field}: ${error.message}`);
       }
     }
-    if (problems.length > 0 || prompt === undefined || targetOf === undefined)
+    if (
+      problems.length > 0 ||
+      prompt === undefined ||
+      preamble === undefined ||
+      targetOf === undefined
+    )
       throw new BenchError("E_INVALID", problems.join("\n"));
 
     const maxTokens = task.generation?.maxTokens ?? defaultMaxTokens;
-    const until = task.generation?.until ?? defaultUntil;
+    const until = untilOf(task);
     const chat = task.chatTemplate ?? false;
+    const targetDelimiter = task.targetDelimiter ?? defaultTargetDelimiter;
+    const fewshot = task.fewshot;
+    const fewshotDelimiter = fewshot?.delimiter ?? defaultFewshotDelimiter;
+    const examplesField = fewshot?.dataset ? "fewshot.dataset" : "dataset";
+
+    /** A record's rendered prompt and references; `where` names the record in messages. */
+    const parse = (record: DatasetRecord, index: number, where: string) => {
+      const place = { record: index };
+      const target = targetOf(record, place);
+      const refs = references(target);
+      if (typeof refs === "string")
+        throw new BenchError("E_DATASET", `${source.file}: ${source.path}: ${where}: ${refs}`, {
+          hint: "fix the task's target expression or the dataset record",
+        });
+      return { text: prompt(record, place), references: refs, noTarget: target === "" };
+    };
+
+    /**
+     * One solved example and the delimiter after it, as lm-eval's ContextSampler.get_context
+     * writes it: prompt, target delimiter, the first reference; an empty target adds only the
+     * prompt (its `if doc_target != ""`).
+     */
+    const exampleCache = new WeakMap<DatasetRecord, string>();
+    const example = (record: DatasetRecord, index: number): string => {
+      const cached = exampleCache.get(record);
+      if (cached !== undefined) return cached;
+      const { text, references, noTarget } = parse(
+        record,
+        index,
+        `${examplesField} record ${index}`,
+      );
+      const written = noTarget
+        ? text
+        : `${text}${targetDelimiter}${references[0]}${fewshotDelimiter}`;
+      exampleCache.set(record, written);
+      return written;
+    };
+
+    /** The example records for item `index`: lm-eval's first_n, or seeded draws; never the item. */
+    const examplesFor = exampleSelector(fewshot, source);
+
     return {
-      prepare(record, index) {
-        const place = { record: index };
-        const refs = references(targetOf(record, place));
-        if (typeof refs === "string")
-          throw new BenchError(
-            "E_DATASET",
-            `${source.file}: ${source.path}: record ${index}: ${refs}`,
-            { hint: "fix the task's target expression or the dataset record" },
-          );
-        return { prompt: prompt(record, place), references: refs };
+      prepare(record, index, context) {
+        const { text, references } = parse(record, index, `record ${index}`);
+        const shots = examplesFor(index, context)
+          .map((i) => example(context.examples[i] as DatasetRecord, i))
+          .join("");
+        return { prompt: `${preamble(record, { record: index })}${shots}${text}`, references };
       },
 
       detail: ({ prompt, references }) => ({ prompt, references }),

@@ -2,11 +2,11 @@ import { BenchError } from "../errors/index.ts";
 import type { MultipleChoiceTask } from "../generated/suite.ts";
 import { multipleChoiceMetrics } from "../pure/metrics/multiple-choice.ts";
 import type { MultipleChoiceOutcome } from "../pure/metrics/types.ts";
-import { below, mulberry32, seedFrom } from "../pure/random.ts";
 import { argmax } from "../pure/stats.ts";
 import { printable } from "../pure/text.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
-import type { DatasetRecord, PrepareContext, TaskType } from "./types.ts";
+import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
+import type { DatasetRecord, TaskType } from "./types.ts";
 
 export interface MultipleChoiceRequest {
   /** Everything before the choice: preamble, examples and the rendered prompt. */
@@ -166,33 +166,8 @@ export const multipleChoice: TaskType<
     };
 
     /** The example records for item `index`: lm-eval's first_n, or seeded draws; never the item. */
-    const examplesFor = (index: number, context: PrepareContext): number[] => {
-      if (!fewshot) return [];
-      const pool = context.examples.length;
-      const usable = context.examplesAreItems ? pool - 1 : pool;
-      if (usable < fewshot.n) {
-        throw new BenchError(
-          "E_DATASET",
-          `${source.file}: ${source.path}.fewshot.n: ${fewshot.n} examples per item, but the ${examplesField} holds ${usable} usable record(s)`,
-          { hint: "lower fewshot.n or point fewshot.dataset at a larger split" },
-        );
-      }
-      const skip = (i: number) => context.examplesAreItems && i === index;
-      if ((fewshot.sampler ?? "first_n") === "first_n") {
-        const chosen: number[] = [];
-        for (let i = 0; chosen.length < fewshot.n; i++) if (!skip(i)) chosen.push(i);
-        return chosen;
-      }
-      // A partial Fisher-Yates over the pool, seeded per item so shards and resumes agree.
-      const random = mulberry32(seedFrom(String(fewshot.seed ?? 1234), String(index)));
-      const order = Array.from({ length: pool }, (_, i) => i).filter((i) => !skip(i));
-      for (let i = 0; i < fewshot.n; i++) {
-        const j = i + below(random, order.length - i);
-        [order[i], order[j]] = [order[j] as number, order[i] as number];
-      }
-      return order.slice(0, fewshot.n);
-    };
-    const fewshotDelimiter = fewshot?.delimiter ?? "\n\n";
+    const examplesFor = exampleSelector(fewshot, source);
+    const fewshotDelimiter = fewshot?.delimiter ?? defaultFewshotDelimiter;
 
     return {
       prepare(record, index, context) {

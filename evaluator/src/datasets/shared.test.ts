@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sharedDir, tempDir } from "../../test/helpers.ts";
 import { resolveArtifact } from "../artifacts/resolve.ts";
+import { readJoined } from "./join.ts";
 import { type DatasetDeclaration, readDataset } from "./read.ts";
 
 const datasetsDir = join(sharedDir, "datasets");
@@ -110,6 +111,34 @@ describe.skipIf(!hasDatasets)(
         header: true,
       });
       expect(Object.keys(records[0] ?? {})).toEqual(["label", "text", "slice"]);
+    });
+
+    it("joins PIQA's labels to its validation records by position", async () => {
+      const env = { BENCH_HOME: home, BENCH_MIRROR: datasetsDir, BENCH_OFFLINE: "1" };
+      const data = source("piqa", "valid.jsonl");
+      const labels = source("piqa", "valid-labels.lst");
+      const declaration = {
+        url: data.raw_url,
+        sha256: data.sha256,
+        format: "jsonl" as const,
+        join: { url: labels.raw_url, sha256: labels.sha256, field: "label" },
+      };
+      const artifact = await resolveArtifact(
+        declaration,
+        { declaredIn: "suite.yaml", field: "$.tasks[0].dataset", root: home },
+        { env, onWarning: () => {} },
+      );
+      const records = await readJoined(
+        artifact.path,
+        declaration,
+        { declaredIn: "suite.yaml", field: "$.tasks[0].dataset", root: home },
+        { env, onWarning: () => {} },
+        "piqa/valid.jsonl",
+      );
+      expect([records.length, labels.records]).toEqual([data.records, data.records]);
+      expect(Object.keys(records[0] ?? {})).toEqual(["goal", "sol1", "sol2", "label"]);
+      const counts = ["0", "1"].map((gold) => records.filter((r) => r.label === gold).length);
+      expect(counts).toEqual([910, 928]);
     });
 
     it("reads HumanEval through gzip", async () => {

@@ -1,3 +1,4 @@
+import { mulberry32 } from "../pure/random.ts";
 import { encodeGguf, type GgufMetadataEntry, type GgufTensor } from "./write-gguf.ts";
 
 export const TINY_LLAMA_CONFIG = {
@@ -62,18 +63,6 @@ export function buildTinyLlamaVocab(): TinyLlamaVocab {
     for (let end = 1; end <= word.length; end++) addNormal(SPACE + word.slice(0, end));
   }
   return vocab;
-}
-
-/** Deterministic 32-bit PRNG (mulberry32); returns integers in [0, 2^32). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 export function tinyLlamaTensorShapes(nVocab: number): { name: string; dims: number[] }[] {

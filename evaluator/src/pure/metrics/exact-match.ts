@@ -1,3 +1,4 @@
+import { translatePattern } from "../filters.ts";
 import { isFiniteNumber, meanAggregate } from "./mean.ts";
 import type { GenerateOutcome, Metric } from "./types.ts";
 
@@ -23,54 +24,8 @@ const digits = /[0-9]/g;
  * remain: without the `u` flag `\d`, `\w` and `\b` are ASCII in JavaScript and Unicode in Python.
  */
 export function pythonRegex(pattern: string): RegExp {
-  let flags = "g";
-  let source = pattern;
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(source);
-  if (inline) {
-    for (const flag of inline[1] as string) {
-      if (flag !== "i" && flag !== "m" && flag !== "s") {
-        throw new SyntaxError(
-          `Unsupported inline flag (?${flag}) in regular expression ${pattern}`,
-        );
-      }
-      if (!flags.includes(flag)) flags += flag;
-    }
-    source = source.slice(inline[0].length);
-  }
-  const multiline = flags.includes("m");
-  let out = "";
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const char = source[i] as string;
-    if (char === "\\") {
-      const next = source[i + 1] ?? "";
-      i++;
-      if (!inClass && next === "A") out += "(?<![\\s\\S])";
-      else if (!inClass && next === "Z") out += "(?![\\s\\S])";
-      else out += char + next;
-    } else if (inClass) {
-      if (char === "]") inClass = false;
-      out += char;
-    } else if (char === "[") {
-      inClass = true;
-      out += char;
-      // A `]` right after `[` or `[^` is a literal in Python.
-      if (source[i + 1] === "^") out += source[++i];
-      if (source[i + 1] === "]") out += `\\${source[++i]}`;
-    } else if (char === "$" && !multiline) {
-      out += "(?=\\n?(?![\\s\\S]))";
-    } else if (source.startsWith("(?P<", i)) {
-      out += "(?<";
-      i += 3;
-    } else if (source.startsWith("(?P=", i)) {
-      const end = source.indexOf(")", i);
-      out += `\\k<${source.slice(i + 4, end)}>`;
-      i = end;
-    } else {
-      out += char;
-    }
-  }
-  return new RegExp(out, flags);
+  const { source, flags } = translatePattern(pattern);
+  return new RegExp(source, `g${flags}u`);
 }
 
 /**

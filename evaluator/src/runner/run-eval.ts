@@ -1,33 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { resolveArtifact } from "../artifacts/resolve.ts";
 import { backends } from "../backends/registry.ts";
 import type { LoadedModel, LoadOptions } from "../backends/types.ts";
-import {
-  displayPath,
-  type Loaded,
-  loadManifest,
-  loadSuite,
-  type ResolvedSuite,
-} from "../config/load.ts";
+import { displayPath } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
-import { readJoined } from "../datasets/join.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import { BenchError } from "../errors/index.ts";
-import type { ModelManifest } from "../generated/model.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import { benchHome } from "../paths.ts";
 import { groupScores, type TaskGroup } from "../pure/groups.ts";
 import { score } from "../pure/score.ts";
 import { escapeHidden } from "../pure/text.ts";
-import { loadSigningKey } from "../result/keys.ts";
 import { signResult } from "../result/sign.ts";
-import type { DatasetRecord } from "../tasks/types.ts";
 import { buildResult } from "./build-result.ts";
 import { execute } from "./execute.ts";
 import { Journal } from "./journal.ts";
+import { load } from "./load.ts";
 import { performanceFigures } from "./performance.ts";
-import { type Plan, type PlanInput, plan, type Shard } from "./plan.ts";
+import { type Plan, plan, type Shard } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import { type SampleRecord, sampleCheck } from "./sample.ts";
 import { resultDir, samplesText, writeResult } from "./write.ts";
@@ -94,62 +84,6 @@ const stamp = (date: Date) =>
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
-
-/** The load stage: manifest, suite, weights and every task's dataset, resolved and verified. */
-async function load(options: EvalOptions, env: NodeJS.ProcessEnv) {
-  const manifest: Loaded<ModelManifest> = loadManifest(options.manifest);
-  const suite: Loaded<ResolvedSuite> = loadSuite(options.suite);
-  const key = loadSigningKey({ ...(options.keyFile ? { keyFile: options.keyFile } : {}), env });
-  const weights = await resolveArtifact(
-    manifest.data.weights,
-    { declaredIn: manifest.file, field: "$.weights", root: manifest.root },
-    { env },
-  );
-  const tasks: PlanInput["tasks"][number][] = [];
-  for (const task of suite.data.tasks) {
-    const field = `${task.source.path}.dataset`;
-    // A task included from another suite resolves its paths against that suite's folder.
-    const origin = task.origin ?? { file: suite.file, root: suite.root };
-    const dataset = await resolveArtifact(
-      task.config.dataset,
-      { declaredIn: origin.file, field, root: origin.root },
-      { env },
-    );
-    const records = await readJoined(
-      dataset.path,
-      task.config.dataset,
-      { declaredIn: origin.file, field, root: origin.root },
-      { env },
-      `${task.source.file}: ${field}`,
-    );
-    if (records.length === 0) {
-      // A task without items would report no score at all, as if every item had failed.
-      throw new BenchError(
-        "E_DATASET",
-        `${task.source.file}: ${field}: ${displayPath(dataset.path)} holds no records (expected at least one)`,
-        { hint: "check that the dataset pin names the right file" },
-      );
-    }
-    let examples: readonly DatasetRecord[] | undefined;
-    if (task.exampleDataset) {
-      const { ref, field: exampleField } = task.exampleDataset;
-      const file = await resolveArtifact(
-        ref,
-        { declaredIn: origin.file, field: exampleField, root: origin.root },
-        { env },
-      );
-      examples = await readJoined(
-        file.path,
-        ref,
-        { declaredIn: origin.file, field: exampleField, root: origin.root },
-        { env },
-        `${task.source.file}: ${exampleField}`,
-      );
-    }
-    tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records, examples) });
-  }
-  return { manifest, suite, key, weights, tasks };
-}
 
 function checkCapabilities(
   planned: Plan,

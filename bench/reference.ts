@@ -106,11 +106,46 @@ function writeSuite(id: string, tasks: Task[]): string {
       "",
     ].join("\n"),
   );
-  writeFileSync(
-    join(work, `${id}.txt`),
-    `${tasks.map((t) => [t.context, String(t.gold), ...t.endings].join("\n")).join("\n")}\n`,
-  );
+  writeFileSync(join(work, `${id}.bin`), multipleChoiceBinary(tasks));
   return dir;
+}
+
+/**
+ * llama-perplexity's `--multiple-choice` binary format (perplexity.cpp multiple_choice_score, as
+ * ../shared/tools/llama-reference/to_hellaswag_txt.py --mc writes it): u32 task count, u32 offset
+ * of each task, then per task the question, the answers, one i32 label per answer (1 = gold) and
+ * an empty second answer set. Unlike `--hellaswag`, which draws its tasks in a random order, it
+ * scores them in file order, so per-task results line up with ours; its rule (mean
+ * log-probability after the common token prefix) is the same.
+ */
+function multipleChoiceBinary(tasks: Task[]): Buffer {
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  const text = (t: string) => {
+    const bytes = Buffer.from(t, "utf8");
+    return Buffer.concat([u32(bytes.length), bytes]);
+  };
+  const blobs = tasks.map((t) => {
+    const labels = Buffer.alloc(4 * t.endings.length);
+    for (const [i] of t.endings.entries()) labels.writeInt32LE(i === t.gold ? 1 : 0, 4 * i);
+    return Buffer.concat([
+      text(t.context),
+      u32(t.endings.length),
+      ...t.endings.map(text),
+      labels,
+      u32(0),
+    ]);
+  });
+  let offset = 4 + 4 * blobs.length;
+  const positions = blobs.map((b) => {
+    const at = offset;
+    offset += b.length;
+    return u32(at);
+  });
+  return Buffer.concat([u32(blobs.length), ...positions, ...blobs]);
 }
 
 /** bench eval as a user runs it: a fresh process, default settings but one thread. */
@@ -147,22 +182,12 @@ function runBench(suiteDir: string, run: number): { seconds: number; samples: st
   return { seconds, samples: JSON.parse(child.stdout).samplesPath };
 }
 
-/** llama-perplexity --hellaswag as its users run it; per-task correctness from its running accuracy. */
-function runReference(id: string, tasks: number): { seconds: number; correct: boolean[] } {
+/** llama-perplexity --multiple-choice as its users run it; per-task correctness from its running accuracy. */
+function runReference(id: string): { seconds: number; correct: boolean[] } {
   const start = performance.now();
   const output = execFileSync(
     perplexity,
-    [
-      "-m",
-      model,
-      "-f",
-      join(work, `${id}.txt`),
-      "--hellaswag",
-      "--hellaswag-tasks",
-      String(tasks),
-      "-t",
-      "1",
-    ],
+    ["-m", model, "-bf", join(work, `${id}.bin`), "--multiple-choice", "-t", "1"],
     { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 },
   );
   const seconds = (performance.now() - start) / 1000;
@@ -219,7 +244,7 @@ for (const [id, tasks] of [
     const a = runBench(suiteDir, run);
     ours.push(a.seconds);
     samples = a.samples;
-    const b = runReference(id, tasks.length);
+    const b = runReference(id);
     theirs.push(b.seconds);
     reference = b.correct;
   }

@@ -5,7 +5,7 @@ import type { Dataset } from "../generated/suite.ts";
 import { escapeHidden, printable } from "../pure/text.ts";
 import { type DatasetLimits, datasetLimits } from "./load.ts";
 import { type DatasetDeclaration, readDataset } from "./read.ts";
-import { compressionOf, decodeText, packedAs, readContent } from "./source.ts";
+import { decodeText, readDeclared } from "./source.ts";
 
 /** A dataset's `join`, less its pin (schemas/suite.schema.json `$defs/dataset/properties/join`). */
 export type JoinDeclaration = Omit<NonNullable<Dataset["join"]>, "sha256">;
@@ -16,12 +16,6 @@ function linesOf(text: string): string[] {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   return lines.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
-}
-
-function fileNameOf(join: JoinDeclaration, path: string): string {
-  if (join.fileName !== undefined) return join.fileName;
-  const named = join.url ?? join.path ?? path;
-  return named.slice(named.lastIndexOf("/") + 1);
 }
 
 /**
@@ -39,16 +33,7 @@ export function joinLines(
   limits: DatasetLimits = datasetLimits,
 ): Record<string, unknown>[] {
   const shown = escapeHidden(label);
-  const compression = compressionOf(join.compression, fileNameOf(join, path));
-  const content = readContent(path, compression, shown, limits);
-  const packed = compression === "none" ? packedAs(content) : undefined;
-  if (packed) {
-    throw new BenchError(
-      "E_DATASET",
-      `${shown}: is ${packed} data, but the declaration reads it uncompressed`,
-      { hint: `set compression: ${packed}, or name the file with its .gz or .bz2 extension` },
-    );
-  }
+  const content = readDeclared(path, join, shown, limits);
   const lines = linesOf(decodeText(content, shown, "text, one value per line"));
   if (lines.length !== records.length) {
     throw new BenchError(

@@ -1,4 +1,4 @@
-import { basename } from "node:path";
+
 import { BenchError } from "../errors/index.ts";
 import type { Dataset } from "../generated/suite.ts";
 import { escapeHidden, printable } from "../pure/text.ts";
@@ -6,7 +6,7 @@ import { parseDelimited } from "./csv.ts";
 import { parseHellaswag } from "./hellaswag.ts";
 import { parseJsonRecords } from "./json.ts";
 import { type DatasetLimits, datasetLimits, parseJsonl } from "./load.ts";
-import { compressionOf, decodeText, packedAs, readContent } from "./source.ts";
+import { decodeText, readDeclared } from "./source.ts";
 
 /** How a suite declares a dataset file, less its pin (schemas/suite.schema.json `$defs/dataset`). */
 export type DatasetDeclaration = Omit<Dataset, "sha256">;
@@ -62,19 +62,6 @@ const readers = {
     parseHellaswag(decodeText(content, shown, "text"), shown, limits),
 } satisfies Record<DatasetFormat, Reader>;
 
-/** The file name a declaration gives: fileName, else the last segment of url or path. */
-function declaredName(declaration: DatasetDeclaration, path: string): string {
-  if (declaration.fileName !== undefined) return declaration.fileName;
-  if (declaration.url !== undefined) {
-    try {
-      return decodeURIComponent(basename(new URL(declaration.url).pathname));
-    } catch {
-      return "";
-    }
-  }
-  return basename(declaration.path ?? path);
-}
-
 /**
  * Records of a dataset file as published, read as `declaration` says: its format, its
  * compression (by default from the declared file name's .gz or .bz2), and the format's options.
@@ -98,15 +85,5 @@ export function readDataset(
       `${shown}: the format ${printable(JSON.stringify(String(declaration.format)), 40)} is unknown (expected one of: ${Object.keys(readers).join(", ")})`,
     );
   }
-  const compression = compressionOf(declaration.compression, declaredName(declaration, path));
-  const content = readContent(path, compression, shown, limits);
-  const packed = compression === "none" ? packedAs(content) : undefined;
-  if (packed) {
-    throw new BenchError(
-      "E_DATASET",
-      `${shown}: is ${packed} data, but the declaration reads it uncompressed`,
-      { hint: `set compression: ${packed}, or name the file with its .gz or .bz2 extension` },
-    );
-  }
-  return reader(content, declaration, shown, limits);
+  return reader(readDeclared(path, declaration, shown, limits), declaration, shown, limits);
 }

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { formatBytes } from "../artifacts/contain.ts";
 import { BenchError } from "../errors/index.ts";
@@ -127,4 +128,48 @@ export function decodeText(bytes: Uint8Array, shown: string, what: string): stri
       { hint: "save the dataset as UTF-8" },
     );
   }
+}
+
+/** How a file is named and packed in its declaration (a dataset, or the file it joins). */
+export interface PackedFile {
+  url?: string;
+  path?: string;
+  fileName?: string;
+  compression?: Compression;
+}
+
+/** The declared file name: `fileName`, else the last segment of `url` or `path`. */
+export function declaredName(declaration: PackedFile, path: string): string {
+  if (declaration.fileName !== undefined) return declaration.fileName;
+  if (declaration.url !== undefined) {
+    try {
+      return decodeURIComponent(basename(new URL(declaration.url).pathname));
+    } catch {
+      return "";
+    }
+  }
+  return basename(declaration.path ?? path);
+}
+
+/**
+ * The content of a declared file, decompressed as declared or as its name says; a compressed file
+ * read as uncompressed is an error that says how to declare it.
+ */
+export function readDeclared(
+  path: string,
+  declaration: PackedFile,
+  shown: string,
+  limits: DatasetLimits,
+): Buffer {
+  const compression = compressionOf(declaration.compression, declaredName(declaration, path));
+  const content = readContent(path, compression, shown, limits);
+  const packed = compression === "none" ? packedAs(content) : undefined;
+  if (packed) {
+    throw new BenchError(
+      "E_DATASET",
+      `${shown}: is ${packed} data, but the declaration reads it uncompressed`,
+      { hint: `set compression: ${packed}, or name the file with its .gz or .bz2 extension` },
+    );
+  }
+  return content;
 }

@@ -207,14 +207,14 @@ field: string
 }
 }
 /**
- * In-context examples before each item, as lm-evaluation-harness's num_fewshot and fewshot_config: each example is the item's own format with its answer, examples are joined by the delimiter, and the delimiter follows the last one.
+ * In-context examples before each item, as lm-evaluation-harness's num_fewshot and fewshot_config: each example is the item's own format with its answer, examples are joined by the delimiter, and the delimiter follows the last one. Examples come from `dataset` (lm-eval's fewshot_split, e.g. MMLU's dev split), else from the task's own dataset, never the item itself.
  */
 export interface Fewshot {
 /**
  * Examples per item.
  */
 n: number
-dataset?: Dataset1
+dataset?: Dataset
 /**
  * first_n (default): the first n records, as lm-eval's first_n sampler; random: n records drawn per item with mulberry32 seeded from the seed and the item's index (not Python's random: the draws differ from lm-eval's default sampler).
  */
@@ -227,64 +227,6 @@ seed?: number
  * Between examples and after the last one (lm-eval's fewshot_delimiter, default two newlines).
  */
 delimiter?: string
-}
-/**
- * Where examples come from (lm-eval's fewshot_split, e.g. MMLU's dev split); default: the task's own dataset, never the item itself.
- */
-export interface Dataset1 {
-url?: string
-/**
- * Relative to the suite folder.
- */
-path?: string
-sha256: Sha256
-fileName?: string
-/**
- * How the file is read, as published: JSON Lines; one JSON document (see records); CSV or TSV with RFC 4180 quoting (see header); or llama.cpp's HellaSwag text, 6 lines per item, read as {context, label, endings}.
- */
-format: ("jsonl" | "json" | "csv" | "tsv" | "hellaswag-llamacpp")
-/**
- * Default: gzip when the file name (fileName, else the last segment of url or path) ends in .gz, bz2 when it ends in .bz2, else none.
- */
-compression?: ("none" | "gzip" | "bz2")
-/**
- * json only: a JSON pointer (RFC 6901) to the array of records, or to an object whose values are records (then set keyField); default "", the whole document.
- */
-records?: string
-/**
- * json only: when records points at an object, the field that receives each record's key.
- */
-keyField?: string
-/**
- * csv and tsv: true when the first row names the columns, false for a file without a header row (then set columns).
- */
-header?: boolean
-/**
- * csv and tsv: the column names, for a file without a header row or in place of the header row's names. Values stay strings, numbers included.
- * 
- * @minItems 1
- */
-columns?: [string, ...(string)[]]
-/**
- * A second pinned file of one value per line (e.g. PIQA's valid-labels.lst), joined to the records by position: line n becomes field `field` of record n. It must hold exactly one line per record (a final line break ends the last line; CRLF reads as LF), and values stay strings.
- */
-join?: {
-url?: string
-/**
- * Relative to the suite folder.
- */
-path?: string
-sha256: Sha256
-fileName?: string
-/**
- * Default: from the file name, as the dataset's compression.
- */
-compression?: ("none" | "gzip" | "bz2")
-/**
- * The field each record receives; no record may already have it.
- */
-field: string
-}
 }
 /**
  * Greedy generation from the prompt until a stop sequence, a filter chain over the text, and metrics comparing the filtered prediction with the references (lm-evaluation-harness output_type generate_until).

@@ -7,7 +7,7 @@ import { generateMetrics } from "../pure/metrics/generate.ts";
 import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
-import type { DatasetRecord, TaskType } from "./types.ts";
+import { type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
 
 /** lm-evaluation-harness's `max_gen_toks` default. */
 export const defaultMaxTokens = 256;
@@ -95,27 +95,29 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
   metrics: generateMetrics,
   metricsFor,
 
-  promptFields: (task) => {
-    const { prompt, preamble, target, targetDelimiter, fewshot, generation, chatTemplate } = task;
-    // Schema-checked YAML data: plain JSON already; the copy gives it the JSON type, and the
-    // fields a config leaves out drop out of the canonical JSON, so older digests stay the same.
-    return JSON.parse(
-      JSON.stringify({
-        prompt,
-        preamble,
-        target,
-        targetDelimiter,
-        fewshot,
+  promptFields: (task) =>
+    jsonFields(
+      {
+        ...task,
         generation: {
-          maxTokens: generation?.maxTokens ?? defaultMaxTokens,
+          maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
           until: untilOf(task),
-          temperature: generation?.temperature ?? 0,
+          temperature: task.generation?.temperature ?? 0,
         },
-        chatTemplate: chatTemplate ?? false,
+        chatTemplate: task.chatTemplate ?? false,
         filters: task.filters ?? [],
-      }),
-    ) as Json;
-  },
+      },
+      [
+        "prompt",
+        "preamble",
+        "target",
+        "targetDelimiter",
+        "fewshot",
+        "generation",
+        "chatTemplate",
+        "filters",
+      ],
+    ),
 
   compile(task, source) {
     const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });

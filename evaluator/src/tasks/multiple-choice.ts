@@ -6,7 +6,7 @@ import { argmax } from "../pure/stats.ts";
 import { printable } from "../pure/text.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
-import type { DatasetRecord, TaskType } from "./types.ts";
+import { type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
 
 export interface MultipleChoiceRequest {
   /** Everything before the choice: preamble, examples and the rendered prompt. */
@@ -70,33 +70,18 @@ export const multipleChoice: TaskType<
   requires: ["loglikelihood"],
   metrics: multipleChoiceMetrics,
 
-  promptFields: (task) => {
-    const {
-      prompt,
-      preamble,
-      choices,
-      continuation,
-      labels,
-      target,
-      targetDelimiter,
-      fewshot,
-      truncate,
-    } = task;
-    // Undefined fields drop out of the canonical JSON, so older digests stay the same.
-    return JSON.parse(
-      JSON.stringify({
-        prompt,
-        preamble,
-        choices,
-        continuation,
-        labels,
-        target,
-        targetDelimiter,
-        fewshot,
-        truncate,
-      }),
-    );
-  },
+  promptFields: (task) =>
+    jsonFields(task, [
+      "prompt",
+      "preamble",
+      "choices",
+      "continuation",
+      "labels",
+      "target",
+      "targetDelimiter",
+      "fewshot",
+      "truncate",
+    ]),
 
   compile(task, source) {
     const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });

@@ -54,3 +54,14 @@ export interface CompiledTask<Request, Outcome> {
   /** What the samples file keeps of the outcome (log-likelihoods, predictions, ...). */
   record(request: Request, outcome: Outcome): JsonObject;
 }
+
+/**
+ * `fields` of a config as JSON for the prompt digest. Schema-checked YAML data is plain JSON
+ * already; fields a config leaves out drop out, so adding an optional field keeps old digests.
+ */
+export function jsonFields<T extends object, K extends keyof T>(
+  config: T,
+  fields: readonly K[],
+): Json {
+  return JSON.parse(JSON.stringify(Object.fromEntries(fields.map((f) => [f, config[f]]))));
+}

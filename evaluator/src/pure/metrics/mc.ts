@@ -1,4 +1,4 @@
-import { argmax } from "../stats.ts";
+import { acc } from "./acc.ts";
 import { isFiniteNumber, meanAggregate } from "./mean.ts";
 import type { Metric, MultipleChoiceOutcome } from "./types.ts";
 
@@ -7,14 +7,9 @@ import type { Metric, MultipleChoiceOutcome } from "./types.ts";
  * highest-log-likelihood choice is the one true answer among the `mc1_targets`.
  */
 export const mc1: Metric<MultipleChoiceOutcome> = {
+  ...acc,
   id: "mc1",
   description: "TruthfulQA MC1: share of items whose most likely answer is the true one.",
-  higherIsBetter: true,
-  aggregation: "mean",
-  taskTypes: ["multiple_choice"],
-  isItem: isFiniteNumber,
-  aggregate: meanAggregate,
-  score: ({ loglikelihoods, gold }) => (gold.includes(argmax(loglikelihoods)) ? 1 : 0),
 };
 
 /** ln Σ exp(values), stable for very negative values; -Infinity for none. */

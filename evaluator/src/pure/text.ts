@@ -2,6 +2,17 @@
 // lone surrogates: characters that can hide, reorder or break what a one-line message shows.
 const hidden = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
+/**
+ * The first hidden character of `text` (control, format — bidi, zero-width —, separator or lone
+ * surrogate) as `U+202E at character 4`, or undefined: for text that must be plain and one-line.
+ */
+export function hiddenCharacterIn(text: string): string | undefined {
+  const found = hidden.exec(text);
+  return found
+    ? `${codePointName(found[0].codePointAt(0) as number)} at character ${found.index}`
+    : undefined;
+}
+
 /** `U+202E`: a code point as Unicode writes it. */
 export function codePointName(codePoint: number): string {
   return `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;

@@ -2,15 +2,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BenchError } from "../errors/index.ts";
 import type { TrustList } from "../generated/trust.ts";
-import { codePointName } from "../pure/text.ts";
+import { hiddenCharacterIn } from "../pure/text.ts";
 import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
 import { readStrictJsonFile } from "./strict-json.ts";
 
 export const trustListName = "trusted-keys.json";
-
-/** Control, format (bidi, zero-width), separator characters and lone surrogates: they can hide or reorder what a reviewer reads. */
-const hiddenCharacter = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 /** A trust list is a handful of keys; anything near this size is not one. */
 const trustListMaxBytes = 1024 * 1024;
@@ -47,10 +44,10 @@ export function loadTrustListFile(file: string): TrustList {
   list.keys.forEach((entry, i) => {
     for (const field of ["owner", "comment", "addedAt"] as const) {
       const text = entry[field];
-      const hidden = text === undefined ? null : hiddenCharacter.exec(text);
+      const hidden = text === undefined ? undefined : hiddenCharacterIn(text);
       if (hidden) {
         problems.push(
-          `${file}: $.keys[${i}].${field}: contains ${codePointName(hidden[0].codePointAt(0) as number)} at character ${hidden.index} (expected plain one-line text: no control, bidi or invisible characters)`,
+          `${file}: $.keys[${i}].${field}: contains ${hidden} (expected plain one-line text: no control, bidi or invisible characters)`,
         );
       }
     }

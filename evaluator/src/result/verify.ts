@@ -13,7 +13,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type ErrorCode, isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
-import { codePointName, printable } from "../pure/text.ts";
+import { hiddenCharacterIn, printable } from "../pure/text.ts";
 import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
 import { signatureMatches } from "./sign.ts";
@@ -180,9 +180,6 @@ export function verifyResultFile(
   return { file, status: entry ? "trusted" : "untrusted", problems, document, signer };
 }
 
-/** Control, format (bidi, zero-width) and separator characters, and lone surrogates. */
-const hiddenCharacter = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
-
 /**
  * Every string of a result (keys included) is plain one-line text: a bidi override in a model
  * name would show reviewers and the leaderboard something other than what is stored.
@@ -192,10 +189,10 @@ function hiddenTextProblems(file: string, document: ResultDocument): string[] {
   const walk = (value: unknown, path: string) => {
     if (problems.length >= 10) return;
     if (typeof value === "string") {
-      const found = hiddenCharacter.exec(value);
+      const found = hiddenCharacterIn(value);
       if (found) {
         problems.push(
-          `${file}: ${path}: contains ${codePointName(found[0].codePointAt(0) as number)} at character ${found.index} (expected plain one-line text: no control, bidi or invisible characters)`,
+          `${file}: ${path}: contains ${found} (expected plain one-line text: no control, bidi or invisible characters)`,
         );
       }
     } else if (Array.isArray(value)) {
@@ -207,7 +204,7 @@ function hiddenTextProblems(file: string, document: ResultDocument): string[] {
         const step = /^[A-Za-z_][\w-]*$/.test(key)
           ? `.${key}`
           : `[${printable(JSON.stringify(key), 40)}]`;
-        if (hiddenCharacter.test(key)) {
+        if (hiddenCharacterIn(key) !== undefined) {
           problems.push(
             `${file}: ${path}${step}: the key contains a control, bidi or invisible character`,
           );

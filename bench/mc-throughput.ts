@@ -1,13 +1,4 @@
-/**
- * Multiple-choice throughput of bench's gguf backend on stories260K, side by side with
- * llama.cpp's own llama-perplexity on the same items when its binary is available.
- *
- *   npm run bench:mc -- [--items 400] [--threads 1] [--parallel 1] [--runs 3] [--reference DIR]
- *
- * DIR holds llama-perplexity (build it with ../shared/tools/llama-reference/build.sh; default
- * /tmp/llama-reference/bin). Prints numbers; asserts nothing.
- */
-import { execFileSync } from "node:child_process";
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +15,6 @@ const { values } = parseArgs({
     threads: { type: "string", default: "1" },
     parallel: { type: "string", default: "1" },
     runs: { type: "string", default: "3" },
-    reference: { type: "string", default: "/tmp/llama-reference/bin" },
   },
 });
 const count = Number(values.items);
@@ -116,55 +106,7 @@ for (let run = 1; run <= Number(values.runs); run++) {
   );
 }
 
-const perplexity = join(values.reference as string, "llama-perplexity");
-if (existsSync(perplexity)) {
-  const text = records
-    .map((r) => {
-      const gold = r.question.choices.findIndex((c) => c.label === r.answerKey);
-      const oneLine = (s: string) => s.replace(/\n/g, " ");
-      return [
-        `Question: ${oneLine(r.question.stem)} Answer:`,
-        String(gold),
-        ...r.question.choices.map((c) => oneLine(c.text)),
-      ].join("\n");
-    })
-    .join("\n");
-  writeFileSync(join(work, "arc.txt"), `${text}\n`);
-  console.log("\nllama-perplexity --hellaswag (llama.cpp's reference, 4 sequences per decode):");
-  for (let run = 1; run <= Number(values.runs); run++) {
-    const start = performance.now();
-    const output = execFileSync(
-      perplexity,
-      [
-        "-m",
-        model,
-        "-f",
-        join(work, "arc.txt"),
-        "--hellaswag",
-        "--hellaswag-tasks",
-        String(records.length),
-        "-t",
-        String(threads),
-      ],
-      {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const seconds = (performance.now() - start) / 1000;
-    const last =
-      output
-        .trim()
-        .split("\n")
-        .filter((l) => /^\d+\s/.test(l))
-        .at(-1) ?? "";
-    console.log(
-      `  run ${run}: ${fmt(records.length / seconds)} tasks/s (wall ${fmt(seconds, 2)} s incl. load); final line: ${last.trim()}`,
-    );
-  }
-} else {
-  console.log(
-    `\nllama-perplexity not found in ${values.reference}: build it with ../shared/tools/llama-reference/build.sh for the side-by-side figures.`,
-  );
-}
+console.log(
+  "\nFor the side-by-side with llama.cpp's llama-perplexity (whole processes, per-task agreement), run npm run bench:reference.",
+);
 rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-
 import { BenchError } from "../errors/index.ts";
 import type { Dataset } from "../generated/suite.ts";
 import { escapeHidden, printable } from "../pure/text.ts";

@@ -15,7 +15,3 @@ export const tasks: { readonly [K in Task["type"]]: TaskType<TaskConfigOf<K>, un
 
 export type TaskTypeId = keyof typeof tasks;
 export const taskTypes = Object.keys(tasks) as TaskTypeId[];
-
-export function isTaskType(id: string): id is TaskTypeId {
-  return Object.hasOwn(tasks, id);
-}

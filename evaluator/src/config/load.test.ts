@@ -188,7 +188,7 @@ describe("suites", () => {
     [
       "unknown metric",
       goodSuite.replace("[acc, acc_norm]", "[acc, acc-norm]"),
-      "$.tasks[0].metrics[1]: unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm, acc_bytes, mc1, mc2)",
+      "$.tasks[0].metrics[1]: unknown metric 'acc-norm' (did you mean 'acc_norm'? valid: acc, acc_norm, acc_bytes, mc1, mc2, balanced_acc)",
     ],
     [
       "unknown task type",

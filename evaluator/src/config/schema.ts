@@ -22,27 +22,34 @@ export interface SchemaTypes {
 export type SchemaName = keyof SchemaTypes;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
-let compiled: { [K in SchemaName]: ValidateFunction } | undefined;
+const schemas = {
+  model: modelSchema,
+  suite: suiteSchema,
+  result: resultSchema,
+  trust: trustSchema,
+};
+let ajv: Ajv2020 | undefined;
+const compiled: Partial<Record<SchemaName, ValidateFunction>> = {};
 
-function validators() {
-  if (compiled) return compiled;
+/** Each schema compiles on first use: a command pays only for the documents it reads. */
+function validator(name: SchemaName): ValidateFunction {
+  const done = compiled[name];
+  if (done) return done;
   // strictRequired is off because `oneOf: [{required: [url]}, {required: [path]}]` names properties defined beside it.
-  const ajv = new Ajv2020({
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-    verbose: true,
-    allErrors: true,
-    discriminator: true,
-  });
-  addFormats(ajv);
-  compiled = {
-    model: ajv.compile(modelSchema),
-    suite: ajv.compile(suiteSchema),
-    result: ajv.compile(resultSchema),
-    trust: ajv.compile(trustSchema),
-  };
-  return compiled;
+  if (!ajv) {
+    ajv = new Ajv2020({
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+      verbose: true,
+      allErrors: true,
+      discriminator: true,
+    });
+    addFormats(ajv);
+  }
+  const validate = ajv.compile(schemas[name]);
+  compiled[name] = validate;
+  return validate;
 }
 
 /** `/tasks/0/dataset` → `$.tasks[0].dataset`. */
@@ -209,7 +216,7 @@ export function validateAgainst<K extends SchemaName>(
   data: unknown,
   file: string,
 ): SchemaTypes[K] {
-  const validate = validators()[name];
+  const validate = validator(name);
   if (validate(data)) return data as SchemaTypes[K];
   const lines = formatSchemaErrors(file, validate.errors ?? [], data);
   throw new BenchError("E_SCHEMA", lines.join("\n"), {

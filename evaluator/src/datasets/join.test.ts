@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.ts";
 import { BenchError } from "../errors/index.ts";
-import { type JoinDeclaration, joinLines, readJoined } from "./join.ts";
+import { type JoinDeclaration, joinLines, readJoined, selectRecords } from "./join.ts";
 import { type DatasetLimits, datasetLimits } from "./load.ts";
 
 let root: string;
@@ -288,5 +288,68 @@ describe("readJoined resolves the join as the dataset and joins it", () => {
       actual,
       message.startsWith(`${join(root, "suite.yaml")}: $.tasks[0].dataset.join`),
     ]).toEqual([code, true]);
+  });
+});
+
+describe("selectRecords keeps the records a second file names", () => {
+  const records = [
+    { pmid: "10", q: "a" },
+    { pmid: "11", q: "b" },
+    { pmid: 12, q: "c" },
+    { pmid: "13", q: "d" },
+  ];
+  const selectLabel = "suites/x/suite.yaml: $.tasks[0].dataset.select";
+  const select = (content: string | Uint8Array, name = "ids.json") =>
+    selectRecords(records, fileWith(name, content), { field: "pmid" }, selectLabel);
+
+  it.each<[string, string | Uint8Array, string, string[]]>([
+    // PubMedQA's test_ground_truth.json: an object keyed by id (its values are labels)
+    [
+      "an object's keys, in the records' order",
+      '{"13": "yes", "10": "no"}',
+      "ids.json",
+      ["a", "d"],
+    ],
+    ["an array of ids; numbers compare as text", '["12", 11]', "ids.json", ["b", "c"]],
+    ["gzip", gzipSync('{"11": 1}'), "ids.json.gz", ["b"]],
+    ["every record", '["10","11","12","13"]', "ids.json", ["a", "b", "c", "d"]],
+  ])("%s", (_, content, name, expected) => {
+    expect(select(content, name).map((r) => r.q)).toEqual(expected);
+  });
+
+  it.each<[string, string | Uint8Array, RegExp]>([
+    [
+      "an id no record has",
+      '{"10": 1, "99": 1}',
+      /names 1 id\(s\) that no record has \(first: "99"\)/,
+    ],
+    [
+      "a scalar document",
+      "42",
+      /is a number \(expected an object keyed by id, or an array of ids\)/,
+    ],
+    ["null", "null", /is null \(expected/],
+    ["an array holding an object", '["10", {"id": 1}]', /item 2 is not a string or a number/],
+    ["duplicate keys", '{"10": 1, "10": 2}', /duplicate|repeated|twice/i],
+    ["not JSON", "{10: 1}", /select: /],
+    ["not UTF-8", Uint8Array.from([0x5b, 0xff, 0x5d]), /not valid UTF-8|UTF-8/],
+  ])("refuses %s with one line naming the file", (_, content, pattern) => {
+    let error: unknown;
+    try {
+      select(content);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BenchError);
+    const message = (error as BenchError).message;
+    expect(message).toMatch(pattern);
+    expect(message.startsWith(selectLabel)).toBe(true);
+    expect(message).not.toContain("\n");
+  });
+
+  it("refuses a record without the field, naming it", () => {
+    expect(() =>
+      selectRecords([{ id: "1" }], fileWith("ids.json", '["1"]'), { field: "pmid" }, selectLabel),
+    ).toThrow(/record 1 has no field "pmid"/);
   });
 });

@@ -3,6 +3,7 @@ import { type ArtifactSource, type ResolveOptions, resolveArtifact } from "../ar
 import { BenchError } from "../errors/index.ts";
 import type { Dataset } from "../generated/suite.ts";
 import { escapeHidden, printable } from "../pure/text.ts";
+import { parseStrictJson } from "../result/strict-json.ts";
 import { type DatasetLimits, datasetLimits } from "./load.ts";
 import { type DatasetDeclaration, readDataset } from "./read.ts";
 import { decodeText, readDeclared } from "./source.ts";
@@ -64,9 +65,92 @@ export function joinLines(
   });
 }
 
+/** A dataset's `select`, less its pin (schemas/suite.schema.json `$defs/dataset/properties/select`). */
+export type SelectDeclaration = Omit<NonNullable<Dataset["select"]>, "sha256">;
+
+const isId = (v: unknown): v is string | number => typeof v === "string" || typeof v === "number";
+
 /**
- * The records of a dataset file as `readDataset` reads them, with the declaration's `join` (when
- * it has one) resolved as the dataset was (`source`, its field suffixed `.join`) and joined in.
+ * The `records` whose `select.field` is one of the ids the JSON file at `path` names (its keys
+ * when it is an object, its items when it is an array of strings or numbers), compared as text,
+ * in the records' order. Every id must name a record and every record must have the field.
+ * Errors are `E_DATASET` and read `label: problem`.
+ */
+export function selectRecords(
+  records: readonly Record<string, unknown>[],
+  path: string,
+  select: SelectDeclaration,
+  label = path,
+  limits: DatasetLimits = datasetLimits,
+): Record<string, unknown>[] {
+  const shown = escapeHidden(label);
+  const text = decodeText(readDeclared(path, select, shown, limits), shown, "JSON text");
+  let document: unknown;
+  try {
+    document = parseStrictJson(text, { source: shown, maxDepth: limits.maxDepth });
+  } catch (cause) {
+    throw new BenchError("E_DATASET", escapeHidden((cause as Error).message), {
+      hint: "the select file is one JSON document: an object keyed by id, or an array of ids",
+      cause,
+    });
+  }
+  let ids: string[];
+  if (Array.isArray(document)) {
+    const bad = document.findIndex((v) => !isId(v));
+    if (bad >= 0) {
+      throw new BenchError(
+        "E_DATASET",
+        `${shown}: item ${bad + 1} is not a string or a number (expected an array of ids)`,
+        { hint: 'list the ids of the records to keep, e.g. ["12377809", …]' },
+      );
+    }
+    ids = document.map(String);
+  } else if (document !== null && typeof document === "object") {
+    ids = Object.keys(document);
+  } else {
+    throw new BenchError(
+      "E_DATASET",
+      `${shown}: is ${document === null ? "null" : `a ${typeof document}`} (expected an object keyed by id, or an array of ids)`,
+      {
+        hint: "pin the file that names the split's records, e.g. PubMedQA's test_ground_truth.json",
+      },
+    );
+  }
+  const wanted = new Set(ids);
+  const field = select.field;
+  const kept: Record<string, unknown>[] = [];
+  const found = new Set<string>();
+  for (const [i, record] of records.entries()) {
+    const value = Object.hasOwn(record, field) ? record[field] : undefined;
+    if (!isId(value)) {
+      throw new BenchError(
+        "E_DATASET",
+        `${shown}: record ${i + 1} has ${value === undefined ? "no field" : "a field that is not a string or a number:"} ${printable(JSON.stringify(field), 80)} (select compares it with the ids)`,
+        {
+          hint: "set select.field to the record field that holds the id (keyField names it for keyed JSON)",
+        },
+      );
+    }
+    if (wanted.has(String(value))) {
+      kept.push(record);
+      found.add(String(value));
+    }
+  }
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    throw new BenchError(
+      "E_DATASET",
+      `${shown}: names ${missing.length} id(s) that no record has (first: ${printable(JSON.stringify(missing[0]), 40)})`,
+      { hint: "check that select pins the file that goes with the dataset (the same release)" },
+    );
+  }
+  return kept;
+}
+
+/**
+ * The records of a dataset file as `readDataset` reads them, with the declaration's `join` and
+ * `select` (when it has them) resolved as the dataset was (`source`, its field suffixed `.join`
+ * or `.select`) and applied, join first.
  */
 export async function readJoined(
   path: string,
@@ -75,9 +159,16 @@ export async function readJoined(
   options: ResolveOptions,
   label = path,
 ): Promise<Record<string, unknown>[]> {
-  const records = readDataset(path, declaration, label);
-  if (declaration.join === undefined) return records;
-  const field = `${source.field}.join`;
-  const file = await resolveArtifact(declaration.join, { ...source, field }, options);
-  return joinLines(records, file.path, declaration.join, `${label}.join`);
+  let records = readDataset(path, declaration, label);
+  if (declaration.join !== undefined) {
+    const field = `${source.field}.join`;
+    const file = await resolveArtifact(declaration.join, { ...source, field }, options);
+    records = joinLines(records, file.path, declaration.join, `${label}.join`);
+  }
+  if (declaration.select !== undefined) {
+    const field = `${source.field}.select`;
+    const file = await resolveArtifact(declaration.select, { ...source, field }, options);
+    records = selectRecords(records, file.path, declaration.select, `${label}.select`);
+  }
+  return records;
 }

@@ -575,3 +575,60 @@ describe("readDataset refuses hostile and malformed files", () => {
     }
   });
 });
+
+describe("expand makes each item of a record's list a record", () => {
+  // TAT-QA's shape: a table and paragraphs, then the questions asked of them.
+  const tatqa = JSON.stringify([
+    { table: { uid: "t1" }, paragraphs: ["p"], questions: [{ uid: "q1" }, { uid: "q2" }] },
+    { table: { uid: "t2" }, paragraphs: [], questions: [] },
+    { table: { uid: "t3" }, paragraphs: ["r"], questions: [{ uid: "q3", answer: [1] }] },
+  ]);
+  const declaration: DatasetDeclaration = { format: "json", expand: "questions" };
+
+  it("keeps the record's other fields beside each item's, in order", () => {
+    expect(readDataset(fileWith("d.json", tatqa), declaration, label)).toEqual([
+      { table: { uid: "t1" }, paragraphs: ["p"], uid: "q1" },
+      { table: { uid: "t1" }, paragraphs: ["p"], uid: "q2" },
+      { table: { uid: "t3" }, paragraphs: ["r"], uid: "q3", answer: [1] },
+    ]);
+  });
+
+  it("works on JSON Lines too, and keeps a field named __proto__ as plain data", () => {
+    const [record] = readDataset(
+      fileWith("d.jsonl", '{"c": 1, "qs": [{"__proto__": {"x": 1}}]}\n'),
+      { format: "jsonl", expand: "qs" },
+      label,
+    );
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+    expect(Object.keys(record ?? {})).toEqual(["c", "__proto__"]);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ["a record without the field", '[{"a": 1}]', /record 1 has no field "questions"/],
+    [
+      "a field that is not a list",
+      '[{"questions": {"q": 1}}]',
+      /record 1 has a field that is not an array: "questions"/,
+    ],
+    [
+      "an item that is not an object",
+      '[{"questions": [{"q": 1}, 2]}]',
+      /record 1: "questions" item 2 is not an object/,
+    ],
+    [
+      "an item field the record has too",
+      '[{"uid": 1, "questions": [{"uid": 2}]}]',
+      /item 1 has a field "uid" that the record has too/,
+    ],
+  ])("refuses %s with one line naming the file", (_, content, pattern) => {
+    let error: unknown;
+    try {
+      readDataset(fileWith("d.json", content), declaration, label);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BenchError);
+    expect((error as BenchError).message).toMatch(pattern);
+    expect((error as BenchError).message.startsWith(label)).toBe(true);
+  });
+});

@@ -84,5 +84,57 @@ export function readDataset(
       `${shown}: the format ${printable(JSON.stringify(String(declaration.format)), 40)} is unknown (expected one of: ${Object.keys(readers).join(", ")})`,
     );
   }
-  return reader(readDeclared(path, declaration, shown, limits), declaration, shown, limits);
+  const records = reader(
+    readDeclared(path, declaration, shown, limits),
+    declaration,
+    shown,
+    limits,
+  );
+  return declaration.expand === undefined
+    ? records
+    : expandRecords(records, declaration.expand, shown);
+}
+
+/**
+ * One record per element of each record's array field `field`: the element's fields beside the
+ * record's other fields, in order. Errors are `E_DATASET` and read `label: problem`.
+ */
+export function expandRecords(
+  records: readonly Record<string, unknown>[],
+  field: string,
+  shown: string,
+): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const name = printable(JSON.stringify(field), 80);
+  for (const [i, record] of records.entries()) {
+    const list = Object.hasOwn(record, field) ? record[field] : undefined;
+    if (!Array.isArray(list)) {
+      throw new BenchError(
+        "E_DATASET",
+        `${shown}: record ${i + 1} has ${list === undefined ? "no field" : "a field that is not an array:"} ${name} (expand needs an array of objects)`,
+        { hint: "set expand to the field that holds each record's list of items" },
+      );
+    }
+    const { [field]: _, ...rest } = record;
+    for (const [j, element] of list.entries()) {
+      if (element === null || typeof element !== "object" || Array.isArray(element)) {
+        throw new BenchError(
+          "E_DATASET",
+          `${shown}: record ${i + 1}: ${name} item ${j + 1} is not an object (expand makes each item a record)`,
+          { hint: "expand applies to a list of objects, e.g. questions: [{question: …}, …]" },
+        );
+      }
+      const clash = Object.keys(element).find((key) => Object.hasOwn(rest, key));
+      if (clash !== undefined) {
+        throw new BenchError(
+          "E_DATASET",
+          `${shown}: record ${i + 1}: ${name} item ${j + 1} has a field ${printable(JSON.stringify(clash), 80)} that the record has too`,
+          { hint: "expand needs item fields that differ from the record's own" },
+        );
+      }
+      // Spread copies own data properties: a field named __proto__ stays plain data.
+      out.push({ ...rest, ...(element as Record<string, unknown>) });
+    }
+  }
+  return out;
 }

@@ -186,6 +186,30 @@ header?: boolean
  */
 columns?: [string, ...(string)[]]
 /**
+ * A field of each record that holds an array of objects (e.g. TAT-QA's questions, each under its table and paragraphs): each element becomes a record, its fields beside the record's other fields (a field in both is an error), in order; an empty array yields no record. Applied after reading, before join and select.
+ */
+expand?: string
+/**
+ * A second pinned JSON file naming the records to keep (e.g. PubMedQA's test_ground_truth.json: the 500 ids of lm-eval's test fold): its keys when it is an object, its items when it is an array of strings or numbers. A record is kept when its `field` is one of them (compared as text), in the dataset's order; every id must name a record, and a record without the field is an error.
+ */
+select?: {
+url?: string
+/**
+ * Relative to the suite folder.
+ */
+path?: string
+sha256: Sha256
+fileName?: string
+/**
+ * Default: from the file name, as the dataset's compression.
+ */
+compression?: ("none" | "gzip" | "bz2")
+/**
+ * The record field that holds the id (after keyField and join).
+ */
+field: string
+}
+/**
  * A second pinned file of one value per line (e.g. PIQA's valid-labels.lst), joined to the records by position: line n becomes field `field` of record n. It must hold exactly one line per record (a final line break ends the last line; CRLF reads as LF), and values stay strings.
  */
 join?: {
@@ -248,6 +272,14 @@ preamble?: string
  * Jinja expression over one record giving the reference answer: a string, or a list of acceptable strings (a few-shot example shows the first).
  */
 target: string
+/**
+ * A prompt that leaves fewer than generation.maxTokens free in the model's window: left (default) drops tokens from its start, as lm-evaluation-harness's generate_until does, and the result counts such items; none fails the item.
+ */
+truncate?: ("left" | "none")
+/**
+ * Jinja expression over one record giving the structured gold answer that some metrics read beside the references (tatqa_em and tatqa_f1: {'answer': answer, 'answer_type': answer_type, 'scale': scale}); kept in the samples.
+ */
+gold?: string
 /**
  * Put between a few-shot example's prompt and its answer (lm-evaluation-harness's target_delimiter, default one space); not added after the item's own prompt.
  */

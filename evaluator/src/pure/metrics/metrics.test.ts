@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { acc } from "./acc.ts";
 import { accBytes } from "./acc-bytes.ts";
 import { accNorm } from "./acc-norm.ts";
+import { balancedAcc } from "./balanced-acc.ts";
 import { mc1, mc2 } from "./mc.ts";
 
 // Reference: lm-evaluation-harness lm_eval/api/task.py, ConfigurableTask.process_results for
@@ -95,5 +96,52 @@ describe("mc1 and mc2", () => {
   ])("lls $lls gold $gold", ({ lls, gold, mc1: m1, mc2: m2 }) => {
     expect(mc1.score(outcome(lls, gold))).toBe(m1);
     expect(mc2.score(outcome(lls, gold))).toBeCloseTo(m2, 12);
+  });
+});
+
+// Reference: scikit-learn sklearn/metrics/_classification.py, balanced_accuracy_score, whose
+// docstring example gives 0.625 for y_true = [0, 1, 0, 0, 1, 0], y_pred = [0, 1, 0, 0, 0, 1]
+// (recall of class 0 is 3/4, of class 1 is 1/2). LegalBench's evaluation.py scores its
+// classification tasks with it.
+describe("balanced_acc", () => {
+  const items = (gold: number[], pred: number[]) =>
+    gold.map((g, i) => ({ gold: g, pred: pred[i] as number }));
+
+  it.each([
+    ["scikit-learn's docstring example", [0, 1, 0, 0, 1, 0], [0, 1, 0, 0, 0, 1], 0.625],
+    ["all right", [2, 0, 1], [2, 0, 1], 1],
+    [
+      "a class only predicted is left out (scikit-learn drops its NaN recall)",
+      [0, 0, 1],
+      [0, 2, 1],
+      0.75,
+    ],
+    ["one class: plain accuracy", [1, 1, 1, 1], [1, 0, 1, 1], 0.75],
+    ["always the majority class: 1 / number of classes", [0, 0, 0, 1, 2], [0, 0, 0, 0, 0], 1 / 3],
+  ])("%s", (_, gold, pred, expected) => {
+    expect(balancedAcc.aggregate(items(gold, pred)).value).toBeCloseTo(expected, 12);
+  });
+
+  it("scores the highest-log-likelihood choice against the first gold one", () => {
+    const outcome = {
+      loglikelihoods: [-3, -1, -2],
+      choiceChars: [1, 1, 1],
+      choiceBytes: [1, 1, 1],
+      gold: [2],
+    };
+    expect(balancedAcc.score(outcome)).toEqual({ gold: 2, pred: 1 });
+    expect(balancedAcc.aggregate([]).value).toBeNull();
+  });
+
+  it.each([
+    [{ gold: 0, pred: 1 }, true],
+    [{ gold: -1, pred: 1 }, false],
+    [{ gold: 0.5, pred: 1 }, false],
+    [{ gold: 0, pred: 1, extra: 2 }, false],
+    [[0, 1], false],
+    [1, false],
+    [null, false],
+  ])("recognises its stored item %j: %s", (value, ok) => {
+    expect(balancedAcc.isItem(value)).toBe(ok);
   });
 });

@@ -1,8 +1,9 @@
 import { acc } from "./acc.ts";
 import { accBytes } from "./acc-bytes.ts";
 import { accNorm } from "./acc-norm.ts";
+import { balancedAcc } from "./balanced-acc.ts";
 import { mc1, mc2 } from "./mc.ts";
-import type { Metric, MultipleChoiceOutcome } from "./types.ts";
+import type { Json, Metric, MultipleChoiceOutcome } from "./types.ts";
 
 /** The metrics that read a multiple-choice outcome, by id: the `multiple_choice` task type offers these. */
 export const multipleChoiceMetrics = {
@@ -11,4 +12,5 @@ export const multipleChoiceMetrics = {
   acc_bytes: accBytes,
   mc1,
   mc2,
-} as const satisfies Record<string, Metric<MultipleChoiceOutcome>>;
+  balanced_acc: balancedAcc,
+} as const satisfies Record<string, Metric<MultipleChoiceOutcome, Json>>;

@@ -1,10 +1,21 @@
 /**
  * bench against llama.cpp's own llama-perplexity on the same GGUF, items and thread count:
  * whole-process wall time on both sides (start-up and model load included), runs interleaved,
- * min / median / max; and, for HellaSwag, per-task agreement between llama-perplexity and
- * llama.cpp's rule recomputed from bench's per-token samples.
+ * min / median / max; and per-task agreement between llama-perplexity and llama.cpp's rule
+ * recomputed from bench's per-token samples.
  *
- *   npm run bench:reference -- [--tasks 400] [--runs 3] [--reference DIR]
+ * - ARC-Easy and HellaSwag (the first N tasks) on stories260K.
+ * - MMLU 5-shot (the first N/4 test questions of each of four subjects, lm-eval's prompt with the
+ *   subject's five dev examples) on llama-2-tiny-random (a 4,096-token context; random weights,
+ *   so only its speed means anything). llama-perplexity evaluates each task's whole prompt;
+ *   bench keeps a subject's shared 5-shot preamble in the KV cache across its questions.
+ *
+ * A third column runs llama-perplexity's own code linked against node-llama-cpp's prebuilt CPU
+ * libraries (bench/link-prebuilt-perplexity.sh builds it, when the reference work tree is there):
+ * the same kernels bench runs on, so that ratio is bench's own overhead; the first is against
+ * llama.cpp built natively for this CPU.
+ *
+ *   npm run bench:reference -- [--tasks 400] [--runs 3] [--reference DIR] [--only arc-easy,hellaswag,mmlu-5shot]
  *
  * DIR holds llama-perplexity (build it with ../shared/tools/llama-reference/build.sh; default
  * /tmp/llama-reference/bin). Needs ../shared beside the repository. Prints numbers; asserts nothing.
@@ -15,6 +26,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { parseDelimited } from "../evaluator/src/datasets/csv.ts";
+import { datasetLimits } from "../evaluator/src/datasets/load.ts";
 import { sha256Hex } from "../evaluator/src/result/canonical.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -24,15 +37,19 @@ const { values } = parseArgs({
     tasks: { type: "string", default: "400" },
     runs: { type: "string", default: "3" },
     reference: { type: "string", default: "/tmp/llama-reference/bin" },
+    only: { type: "string", default: "arc-easy,hellaswag,mmlu-5shot" },
   },
 });
 const count = Number(values.tasks);
 const runs = Number(values.runs);
 const perplexity = join(values.reference as string, "llama-perplexity");
+const prebuiltPerplexity = join(values.reference as string, "llama-perplexity-prebuilt");
 const model = join(shared, "models/stories260K.gguf");
+const llama2 = join(shared, "models/llama-2-tiny-random.gguf");
+const mmluDir = join(shared, "datasets/mmlu");
 const arcFile = join(shared, "datasets/arc/ARC-Easy/ARC-Easy-Test.jsonl");
 const hellaswagFile = join(shared, "datasets/hellaswag_llamacpp/hellaswag_val_full.txt");
-for (const needed of [model, arcFile, hellaswagFile, perplexity]) {
+for (const needed of [model, llama2, mmluDir, arcFile, hellaswagFile, perplexity]) {
   if (!existsSync(needed)) {
     console.error(`needs ${needed}`);
     process.exit(2);
@@ -41,10 +58,15 @@ for (const needed of [model, arcFile, hellaswagFile, perplexity]) {
 
 /** One task in llama.cpp's six-line HellaSwag text format. */
 interface Task {
+  /** Few-shot examples before the question, shared by a subject's tasks (the suite's preamble). */
+  shots?: string;
   context: string;
   gold: number;
   endings: string[];
 }
+
+/** The text llama-perplexity scores the endings after. */
+const fullContext = (t: Task) => `${t.shots ?? ""}${t.context}`;
 
 const oneLine = (s: string) => s.replace(/\n/g, " ");
 const arc: Task[] = readFileSync(arcFile, "utf8")
@@ -70,6 +92,42 @@ const hellaswag: Task[] = Array.from({ length: count }, (_, i) => ({
   gold: Number(lines[i * 6 + 1]),
   endings: lines.slice(i * 6 + 2, i * 6 + 6),
 }));
+
+// lm-eval's mmlu (default template): description, then "question\nA. ..\nD. ..\nAnswer:" with
+// " X" after each dev example, examples joined by blank lines; choices " A" .. " D".
+const subjects = ["high_school_biology", "high_school_mathematics", "philosophy", "prehistory"];
+const mmluRow = (cells: string[], answer: boolean) =>
+  `${(cells[0] as string).trim()}\n${["A", "B", "C", "D"].map((l, i) => `${l}. ${cells[i + 1]}`).join("\n")}\nAnswer:${answer ? ` ${cells[5]}` : ""}`;
+const columns = ["q", "a", "b", "c", "d", "answer"];
+const csv = (file: string) =>
+  parseDelimited(
+    readFileSync(file, "utf8"),
+    { delimiter: ",", header: false, columns },
+    file,
+    datasetLimits,
+  ).map((r) => columns.map((c) => r[c] as string));
+const mmlu: Task[] = subjects.flatMap((subject) => {
+  const dev = csv(join(mmluDir, "dev", `${subject}_dev.csv`)).slice(0, 5);
+  const preamble = `The following are multiple choice questions (with answers) about ${subject.replace(/_/g, " ")}.\n\n${dev.map((r) => `${mmluRow(r, true)}\n\n`).join("")}`;
+  return csv(join(mmluDir, "test", `${subject}_test.csv`))
+    .slice(0, Math.ceil(count / subjects.length))
+    .map((r) => ({
+      shots: preamble,
+      context: mmluRow(r, false),
+      gold: "ABCD".indexOf(r[5] as string),
+      endings: ["A", "B", "C", "D"],
+    }));
+});
+
+if (!existsSync(prebuiltPerplexity)) {
+  const linked = spawnSync(join(root, "bench/link-prebuilt-perplexity.sh"), [
+    join(values.reference as string, "..", "work"),
+    prebuiltPerplexity,
+  ]);
+  if (linked.status !== 0)
+    console.log(`(no prebuilt-kernel column: ${String(linked.stderr).trim()})\n`);
+}
+const prebuiltBins = join(root, "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64");
 
 const work = mkdtempSync(join(tmpdir(), "bench-reference-"));
 const node = join(root, "node_modules/.bin/node");
@@ -99,6 +157,9 @@ function writeSuite(id: string, tasks: Task[]): string {
       "      path: items.jsonl",
       `      sha256: ${sha256Hex(jsonl)}`,
       "      format: jsonl",
+      // The shots as the task's preamble, as suites/mmlu's few-shot examples: bench may keep them
+      // in the KV cache across a subject's questions.
+      ...(tasks.some((t) => t.shots) ? ['    preamble: "{{ shots }}"'] : []),
       '    prompt: "{{ context }}"',
       "    choices: endings",
       "    target: gold",
@@ -132,7 +193,7 @@ function multipleChoiceBinary(tasks: Task[]): Buffer {
     const labels = Buffer.alloc(4 * t.endings.length);
     for (const [i] of t.endings.entries()) labels.writeInt32LE(i === t.gold ? 1 : 0, 4 * i);
     return Buffer.concat([
-      text(t.context),
+      text(fullContext(t)),
       u32(t.endings.length),
       ...t.endings.map(text),
       labels,
@@ -149,14 +210,18 @@ function multipleChoiceBinary(tasks: Task[]): Buffer {
 }
 
 /** bench eval as a user runs it: a fresh process, default settings but one thread. */
-function runBench(suiteDir: string, run: number): { seconds: number; samples: string } {
+function runBench(
+  suiteDir: string,
+  manifest: string,
+  run: number,
+): { seconds: number; samples: string } {
   const start = performance.now();
   const child = spawnSync(
     node,
     [
       bench,
       "eval",
-      "models/karpathy/stories260K.yaml",
+      manifest,
       "--suite",
       suiteDir,
       "--threads",
@@ -183,12 +248,23 @@ function runBench(suiteDir: string, run: number): { seconds: number; samples: st
 }
 
 /** llama-perplexity --multiple-choice as its users run it; per-task correctness from its running accuracy. */
-function runReference(id: string): { seconds: number; correct: boolean[] } {
+function runReference(
+  id: string,
+  weights: string,
+  binary = perplexity,
+): { seconds: number; correct: boolean[] } {
   const start = performance.now();
   const output = execFileSync(
-    perplexity,
-    ["-m", model, "-bf", join(work, `${id}.bin`), "--multiple-choice", "-t", "1"],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 },
+    binary,
+    // -c: the model's own context (llama-perplexity's default of 2048 would cut 5-shot prompts)
+    ["-m", weights, "-bf", join(work, `${id}.bin`), "--multiple-choice", "-t", "1", "-c", "4096"],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 1 << 26,
+      // ggml finds its CPU variant libraries in the current folder.
+      ...(binary === perplexity ? {} : { cwd: prebuiltBins }),
+    },
   );
   const seconds = (performance.now() - start) / 1000;
   // Lines "i<TAB>acc%": cumulative accuracy after task i.
@@ -228,36 +304,60 @@ function llamaRule(samplesPath: string): boolean[] {
     });
 }
 
-console.log(
-  `stories260K, 1 thread, ${count} tasks each, ${runs} interleaved runs; whole-process wall time\n`,
-);
-for (const [id, tasks] of [
-  ["arc-easy", arc],
-  ["hellaswag", hellaswag],
-] as const) {
+console.log(`1 thread, ${count} tasks each, ${runs} interleaved runs; whole-process wall time\n`);
+const cases = [
+  { id: "arc-easy", tasks: arc, manifest: "models/karpathy/stories260K.yaml", weights: model },
+  {
+    id: "hellaswag",
+    tasks: hellaswag,
+    manifest: "models/karpathy/stories260K.yaml",
+    weights: model,
+  },
+  {
+    id: "mmlu-5shot",
+    tasks: mmlu,
+    manifest: "models/bench/llama-2-tiny-random.yaml",
+    weights: llama2,
+  },
+].filter((c) => (values.only as string).split(",").includes(c.id));
+for (const { id, tasks, manifest, weights } of cases) {
   const suiteDir = writeSuite(id, tasks);
   const ours: number[] = [];
   const theirs: number[] = [];
+  const prebuilt: number[] = [];
   let samples = "";
   let reference: boolean[] = [];
   for (let run = 1; run <= runs; run++) {
-    const a = runBench(suiteDir, run);
+    const a = runBench(suiteDir, manifest, run);
     ours.push(a.seconds);
     samples = a.samples;
-    const b = runReference(id);
+    const b = runReference(id, weights);
     theirs.push(b.seconds);
     reference = b.correct;
+    if (existsSync(prebuiltPerplexity)) {
+      const c = runReference(id, weights, prebuiltPerplexity);
+      prebuilt.push(c.seconds);
+      if (c.correct.some((x, i) => x !== b.correct[i]))
+        console.log(
+          "  (the prebuilt-kernel llama-perplexity disagrees with the native one on some tasks)",
+        );
+    }
   }
   const rate = (s: number) => tasks.length / s;
-  console.log(`${id}:`);
+  console.log(`${id} (${manifest}):`);
   console.log(
     `  bench eval        ${ours.map((s) => fmt(s, 2)).join(" / ")} s -> min ${fmt(rate(Math.max(...ours)))} median ${fmt(rate(median(ours)))} max ${fmt(rate(Math.min(...ours)))} tasks/s`,
   );
   console.log(
     `  llama-perplexity  ${theirs.map((s) => fmt(s, 2)).join(" / ")} s -> min ${fmt(rate(Math.max(...theirs)))} median ${fmt(rate(median(theirs)))} max ${fmt(rate(Math.min(...theirs)))} tasks/s`,
   );
+  if (prebuilt.length) {
+    console.log(
+      `  llama-perplexity, prebuilt kernels  ${prebuilt.map((s) => fmt(s, 2)).join(" / ")} s -> min ${fmt(rate(Math.max(...prebuilt)))} median ${fmt(rate(median(prebuilt)))} max ${fmt(rate(Math.min(...prebuilt)))} tasks/s`,
+    );
+  }
   console.log(
-    `  ratio (median tasks/s, bench / llama-perplexity): ${fmt(median(theirs) / median(ours), 2)}x`,
+    `  ratio (median tasks/s, bench / llama-perplexity): ${fmt(median(theirs) / median(ours), 2)}x${prebuilt.length ? `; bench / llama-perplexity on the same prebuilt kernels: ${fmt(median(prebuilt) / median(ours), 2)}x` : ""}`,
   );
   const mine = llamaRule(samples);
   const agree = mine.filter((c, i) => c === reference[i]).length;
@@ -266,4 +366,4 @@ for (const [id, tasks] of [
     `  per-task correctness, llama.cpp's rule from bench's samples vs llama-perplexity: ${agree} of ${mine.length} agree${disagree.length ? ` (differ: tasks ${disagree.join(", ")})` : ""}`,
   );
 }
-rmSync(work, { recursive: true, force: true });
+if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });

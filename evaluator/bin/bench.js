@@ -8,5 +8,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// Node keeps the transpiled and compiled sources in its compile cache (the OS temp folder), which
+// takes about 0.2 s off every start; a stale entry is ignored, as the cache is keyed by content.
+const { enableCompileCache } = await import("node:module");
+enableCompileCache?.();
 const { runBench } = await import("../src/cli/main.ts");
 await runBench(process.argv.slice(2));

@@ -131,6 +131,23 @@ describe.skipIf(!hasShared)(
       expect(model.stats().tokensEvaluated).toBeGreaterThan(16);
     });
 
+    it("cuts a generation prompt that leaves no room from the left, as lm-eval's generate_until", async () => {
+      // contextSize 512 here: ~600 words of prompt and 16 new tokens do not fit.
+      const prompt = `${"word ".repeat(600)}Once upon a time`;
+      await expect(model.generate?.({ prompt, maxTokens: 16 })).rejects.toMatchObject({
+        code: "E_CONTEXT_OVERFLOW",
+      });
+      const cut = await model.generate?.({ prompt, maxTokens: 16, truncate: "left" });
+      expect(cut?.truncatedTokens).toBeGreaterThan(0);
+      expect(cut?.tokens).toBeGreaterThan(0);
+      const fits = await model.generate?.({
+        prompt: "Once upon a time",
+        maxTokens: 4,
+        truncate: "left",
+      });
+      expect(fits?.truncatedTokens).toBe(0);
+    });
+
     it("reports an item that does not fit the context as an error", async () => {
       await expect(
         model.loglikelihood?.({ context: "word ".repeat(600), continuations: [" a", " b"] }),

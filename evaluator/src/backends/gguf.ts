@@ -1,19 +1,16 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  getLlama,
+import type {
   JinjaTemplateChatWrapper,
-  type Llama,
-  LlamaCompletion,
-  type LlamaContext,
-  type LlamaContextSequence,
-  LlamaLogLevel,
-  type LlamaModel,
-  SpecialTokensText,
-  type Token,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
 } from "node-llama-cpp";
 import { BenchError } from "../errors/index.ts";
+import { NativeScorer, nativeBinaries } from "./llama-native.ts";
 import type {
   Backend,
   ContinuationScore,
@@ -33,6 +30,24 @@ function packageVersions(): Record<string, string> {
     "node-llama-cpp": read("package.json").version,
     "llama.cpp": read("llama/binariesGithubRelease.json").release,
   };
+}
+
+/** node-llama-cpp loads only when used: native scoring on the CPU does not need it. */
+const nlc = () => import("node-llama-cpp");
+
+/** A model loaded through node-llama-cpp's binding: generation, and scoring on a GPU. */
+interface NlcEngine {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  free: LlamaContextSequence[];
+  waiting: ((sequence: LlamaContextSequence) => void)[];
+}
+
+interface Tokenizer {
+  tokenize(text: string): Token[];
+  bos: Token | null;
+  eos: Token | null;
 }
 
 type NextOutput = { logits?: Map<Token, number>; totalLogitWeight?: number };
@@ -65,44 +80,58 @@ const scoring = (targets: readonly Token[]) =>
 
 class GgufModel implements LoadedModel {
   readonly info: LoadedModel["info"];
-  readonly #llama: Llama;
-  readonly #model: LlamaModel;
-  readonly #context: LlamaContext;
-  readonly #free: LlamaContextSequence[] = [];
-  readonly #waiting: ((sequence: LlamaContextSequence) => void)[] = [];
+  /** node-llama-cpp's engine: loaded up front without native scoring, else on first generation. */
+  #nlc: Promise<NlcEngine> | undefined;
+  readonly #loadNlc: () => Promise<NlcEngine>;
+  readonly #native: NativeScorer | undefined;
+  /** Native scoring takes one item at a time. */
+  #nativeQueue: Promise<unknown> = Promise.resolve();
+  readonly #tokenizer: Tokenizer;
   readonly #addBos: boolean;
   #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
 
-  constructor(
-    llama: Llama,
-    model: LlamaModel,
-    context: LlamaContext,
-    info: LoadedModel["info"],
-    addBos: boolean,
-  ) {
-    this.#llama = llama;
-    this.#model = model;
-    this.#context = context;
-    for (let i = 0; i < info.parallel; i++) this.#free.push(context.getSequence());
-    this.info = info;
-    this.#addBos = addBos;
+  constructor(options: {
+    info: LoadedModel["info"];
+    addBos: boolean;
+    tokenizer: Tokenizer;
+    loadNlc: () => Promise<NlcEngine>;
+    nlc?: NlcEngine;
+    native?: NativeScorer;
+  }) {
+    this.info = options.info;
+    this.#addBos = options.addBos;
+    this.#tokenizer = options.tokenizer;
+    this.#loadNlc = options.loadNlc;
+    if (options.nlc) this.#nlc = Promise.resolve(options.nlc);
+    this.#native = options.native;
+  }
+
+  #engine(): Promise<NlcEngine> {
+    this.#nlc ??= this.#loadNlc();
+    return this.#nlc;
   }
 
   /** Requests on different sequences run concurrently; node-llama-cpp batches them into one decode. */
-  async #withSequence<T>(work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+  async #withSequence<T>(
+    work: (sequence: LlamaContextSequence, engine: NlcEngine) => Promise<T>,
+  ): Promise<T> {
+    const engine = await this.#engine();
     const sequence =
-      this.#free.pop() ?? (await new Promise<LlamaContextSequence>((r) => this.#waiting.push(r)));
+      engine.free.pop() ?? (await new Promise<LlamaContextSequence>((r) => engine.waiting.push(r)));
     try {
-      return await work(sequence);
+      return await work(sequence, engine);
     } finally {
-      const next = this.#waiting.shift();
+      const next = engine.waiting.shift();
       if (next) next(sequence);
-      else this.#free.push(sequence);
+      else engine.free.push(sequence);
     }
   }
 
   stats(): EngineStats {
-    return { ...this.#stats };
+    return {
+      ...this.#stats,
+      tokensEvaluated: this.#stats.tokensEvaluated + (this.#native?.tokensEvaluated ?? 0),
+    };
   }
 
   #active = 0;
@@ -121,8 +150,8 @@ class GgufModel implements LoadedModel {
   }
 
   #encode(text: string): Token[] {
-    const tokens = this.#model.tokenize(text, false);
-    const bos = this.#model.tokens.bos;
+    const tokens = this.#tokenizer.tokenize(text);
+    const bos = this.#tokenizer.bos;
     return this.#addBos && bos !== null ? [bos, ...tokens] : tokens;
   }
 
@@ -137,7 +166,7 @@ class GgufModel implements LoadedModel {
     const tail = context.slice(context.length - spaces);
     let contextTokens = this.#encode(head);
     if (contextTokens.length === 0) {
-      const prefix = this.#model.tokens.bos ?? this.#model.tokens.eos;
+      const prefix = this.#tokenizer.bos ?? this.#tokenizer.eos;
       if (prefix === null)
         throw new BenchError(
           "E_BACKEND",
@@ -169,7 +198,7 @@ class GgufModel implements LoadedModel {
     let context = contextTokens;
     const over = context.length + longest - this.info.contextSize;
     // Keep BOS and at least one context token: its logits score every choice's first token.
-    const kept = this.#addBos && this.#model.tokens.bos !== null ? 1 : 0;
+    const kept = this.#addBos && this.#tokenizer.bos !== null ? 1 : 0;
     if (over > 0 && request.truncate === "left" && context.length - over > kept) {
       // lm-eval keeps the end of the context; all choices see the same truncated context.
       context = [...context.slice(0, kept), ...context.slice(kept + over)];
@@ -182,10 +211,36 @@ class GgufModel implements LoadedModel {
     }
     const truncatedTokens = contextTokens.length - context.length;
     signal?.throwIfAborted();
-    const scores = await this.#withSequence((sequence) =>
-      this.#score(sequence, context, choices, signal),
-    );
+    const native = this.#native;
+    const prefix = native ? this.#prefixTokens(request.sharedPrefix, context) : 0;
+    const scores = native
+      ? await this.#serialised(() =>
+          this.#timed(0, () => native.score(context, choices, signal, prefix)),
+        )
+      : await this.#withSequence((sequence) => this.#score(sequence, context, choices, signal));
     return scores.map((score) => ({ ...score, truncatedTokens }));
+  }
+
+  #lastPrefix: { text: string; tokens: Token[] } | undefined;
+
+  /**
+   * How many of the context's tokens are the shared prefix's: the longest common start of the
+   * context and the prefix tokenised alone (tokens can merge across the prefix's end). Below 32
+   * tokens it is not worth a decode of its own. A function of the item alone.
+   */
+  #prefixTokens(text: string | undefined, context: readonly Token[]): number {
+    if (text === undefined || text === "") return 0;
+    if (this.#lastPrefix?.text !== text) this.#lastPrefix = { text, tokens: this.#encode(text) };
+    const tokens = this.#lastPrefix.tokens;
+    let k = 0;
+    while (k < tokens.length && k < context.length && tokens[k] === context[k]) k++;
+    return k >= 32 ? k : 0;
+  }
+
+  #serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#nativeQueue.then(work, work);
+    this.#nativeQueue = run.catch(() => undefined);
+    return run;
   }
 
   async #score(
@@ -193,7 +248,7 @@ class GgufModel implements LoadedModel {
     contextTokens: Token[],
     choices: Token[][],
     signal?: AbortSignal,
-  ): Promise<ContinuationScore[]> {
+  ): Promise<Omit<ContinuationScore, "truncatedTokens">[]> {
     const n = contextTokens.length;
     // Reuse the previous item's context only in whole aligned chunks, and evaluate the rest in
     // chunks aligned to absolute positions: every KV entry is then computed from the same batch as
@@ -223,7 +278,7 @@ class GgufModel implements LoadedModel {
       start = end;
     }
     const last = contextOut[contextOut.length - 1]?.next;
-    const scores: ContinuationScore[] = [];
+    const scores: Omit<ContinuationScore, "truncatedTokens">[] = [];
     for (const tokens of choices) {
       signal?.throwIfAborted();
       const first = logProb(last, tokens[0] as Token);
@@ -252,22 +307,29 @@ class GgufModel implements LoadedModel {
         greedy,
         tokenIds: [...tokens],
         tokenLogprobs,
-        truncatedTokens: 0,
       });
     }
     return scores;
   }
 
   generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
-    return this.#withSequence((sequence) => this.#generate(sequence, request, signal));
+    return this.#withSequence((sequence, engine) =>
+      this.#generate(sequence, engine, request, signal),
+    );
   }
 
   #chat: JinjaTemplateChatWrapper | undefined;
 
   /** The prompt as one user message of the model's own chat template, ready for the assistant's turn. */
-  #chatPrompt(text: string): Token[] {
+  #chatPrompt(
+    engine: NlcEngine,
+    chatWrapper: typeof JinjaTemplateChatWrapper,
+    specialText: typeof import("node-llama-cpp").SpecialTokensText,
+    text: string,
+  ): Token[] {
+    const model = engine.model;
     if (this.#chat === undefined) {
-      const template = this.#model.fileInfo.metadata.tokenizer?.chat_template;
+      const template = model.fileInfo.metadata.tokenizer?.chat_template;
       if (typeof template !== "string" || template.trim() === "") {
         throw new BenchError(
           "E_CAPABILITY",
@@ -279,7 +341,7 @@ class GgufModel implements LoadedModel {
       }
       try {
         // reasoning: null leaves the template's own default for enable_thinking.
-        this.#chat = new JinjaTemplateChatWrapper({ template, reasoning: null });
+        this.#chat = new chatWrapper({ template, reasoning: null });
       } catch (cause) {
         throw new BenchError(
           "E_CAPABILITY",
@@ -300,37 +362,45 @@ class GgufModel implements LoadedModel {
     const tokens: Token[] = [];
     let run = "";
     const flush = () => {
-      if (run !== "") tokens.push(...this.#model.tokenize(run, true));
+      if (run !== "") tokens.push(...model.tokenize(run, true));
       run = "";
     };
     for (const value of contextText.values) {
       if (typeof value === "string") run += value;
-      else if (value instanceof SpecialTokensText) run += value.value;
+      else if (value instanceof specialText) run += value.value;
       else {
         flush();
-        tokens.push(...value.tokenize(this.#model.tokenizer));
+        tokens.push(...value.tokenize(model.tokenizer));
       }
     }
     flush();
-    const bos = this.#model.tokens.bos;
+    const bos = model.tokens.bos;
     // Templates that write bos_token themselves must not get a second one.
     return this.#addBos && bos !== null && tokens[0] !== bos ? [bos, ...tokens] : tokens;
   }
 
   async #generate(
     sequence: LlamaContextSequence,
+    engine: NlcEngine,
     request: GenerateRequest,
     signal?: AbortSignal,
   ): Promise<GenerateResult> {
+    const { LlamaCompletion, JinjaTemplateChatWrapper, SpecialTokensText } = await nlc();
     await sequence.clearHistory();
     const completion = new LlamaCompletion({ contextSequence: sequence });
     const start = performance.now();
     let firstTokenAt: number | null = null;
     let generated = 0;
-    const prompt = request.chatTemplate
-      ? this.#chatPrompt(request.prompt)
-      : this.#encode(request.prompt);
-    if (prompt.length + request.maxTokens > this.info.contextSize) {
+    let prompt = request.chatTemplate
+      ? this.#chatPrompt(engine, JinjaTemplateChatWrapper, SpecialTokensText, request.prompt)
+      : this.#nlcEncode(engine, request.prompt);
+    const whole = prompt.length;
+    const over = prompt.length + request.maxTokens - this.info.contextSize;
+    // Keep BOS; lm-eval's generate_until keeps the last max_length - max_gen_toks tokens.
+    const kept = this.#addBos && prompt[0] === engine.model.tokens.bos ? 1 : 0;
+    if (over > 0 && request.truncate === "left" && prompt.length - over > kept) {
+      prompt = [...prompt.slice(0, kept), ...prompt.slice(kept + over)];
+    } else if (over > 0) {
       throw new BenchError(
         "E_CONTEXT_OVERFLOW",
         `item needs ${prompt.length} prompt tokens and up to ${request.maxTokens} generated, but the context holds ${this.info.contextSize}`,
@@ -339,7 +409,7 @@ class GgufModel implements LoadedModel {
         },
       );
     }
-    let response: Awaited<ReturnType<LlamaCompletion["generateCompletionWithMeta"]>>;
+    let response: Awaited<ReturnType<typeof completion.generateCompletionWithMeta>>;
     try {
       response = await this.#timed(prompt.length, () =>
         completion.generateCompletionWithMeta(prompt, {
@@ -364,90 +434,161 @@ class GgufModel implements LoadedModel {
       timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - start,
       totalMs: performance.now() - start,
       finishReason: reason === "maxTokens" ? "length" : reason === "eogToken" ? "eos" : "stop",
+      truncatedTokens: whole - prompt.length,
     };
+  }
+
+  /** Generation tokenises with the engine that generates (the same tokenizer as native scoring). */
+  #nlcEncode(engine: NlcEngine, text: string): Token[] {
+    const tokens = engine.model.tokenize(text, false);
+    const bos = engine.model.tokens.bos;
+    return this.#addBos && bos !== null ? [bos, ...tokens] : tokens;
   }
 
   async peakVramBytes(): Promise<number | undefined> {
     if (!this.info.gpu.used) return undefined;
-    return (await this.#llama.getVramState()).used;
+    return (await (await this.#engine()).llama.getVramState()).used;
   }
 
   async dispose(): Promise<void> {
-    await this.#context.dispose();
-    await this.#model.dispose();
-    await this.#llama.dispose();
+    await this.#nativeQueue;
+    this.#native?.dispose();
+    if (this.#nlc) {
+      const engine = await this.#nlc.catch(() => undefined);
+      if (engine) {
+        await engine.context.dispose();
+        await engine.model.dispose();
+        await engine.llama.dispose();
+      }
+    }
   }
 }
 
-/** GGUF models through node-llama-cpp's prebuilt llama.cpp binaries (never built from source here). */
+/** Loads a model through node-llama-cpp's prebuilt binaries (never built from source here). */
+async function loadNlc(options: LoadOptions, contextSize: number): Promise<NlcEngine> {
+  const { getLlama, LlamaLogLevel } = await nlc();
+  let llama: Llama;
+  try {
+    llama = await getLlama({
+      gpu: options.gpu,
+      build: "never",
+      maxThreads: options.threads,
+      logLevel: LlamaLogLevel.error,
+    });
+  } catch (cause) {
+    throw new BenchError(
+      "E_BACKEND_LOAD",
+      `gguf: no prebuilt llama.cpp binary for gpu=${String(options.gpu)}`,
+      {
+        hint:
+          options.gpu === false
+            ? "reinstall dependencies (npm install) so that node-llama-cpp's prebuilt CPU binary is present"
+            : "run with --gpu false for the CPU build, or install the @node-llama-cpp package for your GPU",
+        cause,
+      },
+    );
+  }
+  try {
+    const model = await llama.loadModel({
+      modelPath: options.weightsPath,
+      gpuLayers: options.gpu === false ? 0 : "auto",
+    });
+    const parallel = options.parallel ?? 1;
+    const context = await model.createContext({
+      contextSize: Math.min(contextSize, model.trainContextSize),
+      threads: options.threads,
+      sequences: parallel,
+    });
+    const free: LlamaContextSequence[] = [];
+    for (let i = 0; i < parallel; i++) free.push(context.getSequence());
+    return { llama, model, context, free, waiting: [] };
+  } catch (cause) {
+    await llama.dispose();
+    if (cause instanceof BenchError) throw cause;
+    throw loadError(options, cause);
+  }
+}
+
+const loadError = (options: LoadOptions, cause: unknown) =>
+  new BenchError(
+    "E_BACKEND_LOAD",
+    `gguf: could not load ${options.weightsPath}: ${(cause as Error).message}`,
+    {
+      hint: "check that the file is a GGUF model that this llama.cpp release supports",
+      cause,
+    },
+  );
+
+/**
+ * GGUF models through llama.cpp. On the CPU, items are scored through llama.cpp's C API in
+ * llama-perplexity's batches (llama-native.ts) and node-llama-cpp loads only for generation; with
+ * --gpu, or where the native engine cannot run, node-llama-cpp's binding does both (the result's
+ * environment names the engine and why).
+ */
 export const ggufBackend: Backend = {
   id: "gguf",
   contractVersion: 1,
   capabilities: ["loglikelihood", "generate"],
   async load(options: LoadOptions): Promise<LoadedModel> {
-    let llama: Llama;
-    try {
-      llama = await getLlama({
-        gpu: options.gpu,
-        build: "never",
-        maxThreads: options.threads,
-        logLevel: LlamaLogLevel.error,
-      });
-    } catch (cause) {
-      throw new BenchError(
-        "E_BACKEND_LOAD",
-        `gguf: no prebuilt llama.cpp binary for gpu=${String(options.gpu)}`,
-        {
-          hint:
-            options.gpu === false
-              ? "reinstall dependencies (npm install) so that node-llama-cpp's prebuilt CPU binary is present"
-              : "run with --gpu false for the CPU build, or install the @node-llama-cpp package for your GPU",
-          cause,
-        },
-      );
-    }
-    try {
-      const model = await llama.loadModel({
-        modelPath: options.weightsPath,
-        gpuLayers: options.gpu === false ? 0 : "auto",
-      });
-      const parallel = options.parallel ?? 1;
-      const context = await model.createContext({
-        contextSize: Math.min(options.contextSize, model.trainContextSize),
+    const binaries = nativeBinaries();
+    if (options.gpu === false && "dir" in binaries) {
+      const native = await NativeScorer.open(binaries.dir, {
+        weightsPath: options.weightsPath,
         threads: options.threads,
-        sequences: parallel,
+        contextSize: options.contextSize,
+        ...(options.addBos === undefined ? {} : { addBos: options.addBos }),
+      }).catch((cause) => {
+        throw cause instanceof BenchError ? cause : loadError(options, cause);
       });
-      const gpuUsed = llama.gpu !== false;
       const info: LoadedModel["info"] = {
-        versions: packageVersions(),
-        gpu: gpuUsed
-          ? { used: true, devices: await llama.getGpuDeviceNames() }
-          : {
-              used: false,
-              reason: options.gpu === false ? "disabled by --gpu false" : "no supported GPU found",
-            },
-        contextSize: Math.min(options.contextSize, model.trainContextSize),
+        versions: { ...packageVersions(), scoring: "llama.cpp C API (llama-perplexity batches)" },
+        gpu: { used: false, reason: "disabled by --gpu false" },
+        contextSize: native.contextSize,
         threads: options.threads,
-        parallel,
+        parallel: options.parallel ?? 1,
+        // One item is tokenised while the one before it is decoded; decodes run one at a time.
+        inFlight: Math.max(2, options.parallel ?? 1),
       };
-      return new GgufModel(
-        llama,
-        model,
-        context,
+      return new GgufModel({
         info,
-        options.addBos ?? model.tokens.shouldPrependBosToken,
-      );
-    } catch (cause) {
-      await llama.dispose();
-      if (cause instanceof BenchError) throw cause;
-      throw new BenchError(
-        "E_BACKEND_LOAD",
-        `gguf: could not load ${options.weightsPath}: ${(cause as Error).message}`,
-        {
-          hint: "check that the file is a GGUF model that this llama.cpp release supports",
-          cause,
+        addBos: native.addBos,
+        tokenizer: {
+          tokenize: (text) => native.tokenize(text) as Token[],
+          bos: native.bos as Token | null,
+          eos: native.eos as Token | null,
         },
-      );
+        native,
+        loadNlc: () => loadNlc(options, native.contextSize),
+      });
     }
+    const engine = await loadNlc(options, options.contextSize);
+    const { llama, model } = engine;
+    const gpuUsed = llama.gpu !== false;
+    const info: LoadedModel["info"] = {
+      versions: {
+        ...packageVersions(),
+        scoring: `node-llama-cpp (${options.gpu === false ? (binaries as { unavailable: string }).unavailable : "GPU requested"})`,
+      },
+      gpu: gpuUsed
+        ? { used: true, devices: await llama.getGpuDeviceNames() }
+        : {
+            used: false,
+            reason: options.gpu === false ? "disabled by --gpu false" : "no supported GPU found",
+          },
+      contextSize: engine.context.contextSize,
+      threads: options.threads,
+      parallel: options.parallel ?? 1,
+    };
+    return new GgufModel({
+      info,
+      addBos: options.addBos ?? model.tokens.shouldPrependBosToken,
+      tokenizer: {
+        tokenize: (text) => model.tokenize(text, false),
+        bos: model.tokens.bos,
+        eos: model.tokens.eos,
+      },
+      nlc: engine,
+      loadNlc: () => Promise.resolve(engine),
+    });
   },
 };

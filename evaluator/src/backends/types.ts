@@ -26,6 +26,12 @@ export interface LoglikelihoodRequest {
    * from the left (after BOS), as lm-evaluation-harness does; default: fail with E_CONTEXT_OVERFLOW.
    */
   truncate?: "left";
+  /**
+   * The start of `context` that other requests share (a few-shot preamble). A backend may
+   * evaluate it apart and keep it for them; an item's scores may then depend on where it ends,
+   * never on the items before it.
+   */
+  sharedPrefix?: string;
 }
 
 export interface ContinuationScore {
@@ -53,6 +59,11 @@ export interface GenerateRequest {
    * prompt). A model without one fails the request with E_CAPABILITY.
    */
   chatTemplate?: boolean;
+  /**
+   * A prompt that leaves fewer than maxTokens free: "left" drops its first tokens (after BOS), as
+   * lm-evaluation-harness's generate_until does; default: fail with E_CONTEXT_OVERFLOW.
+   */
+  truncate?: "left";
 }
 
 export interface GenerateResult {
@@ -61,6 +72,8 @@ export interface GenerateResult {
   timeToFirstTokenMs: number | null;
   totalMs: number;
   finishReason: "stop" | "length" | "eos";
+  /** Prompt tokens dropped from the left to fit the context window (0 when none). */
+  truncatedTokens: number;
 }
 
 export interface EngineStats {
@@ -77,8 +90,13 @@ export interface BackendInfo {
   /** Tokens one request can hold. */
   contextSize: number;
   threads: number;
-  /** Requests served at once; the runner keeps this many in flight. */
+  /** Requests served at once (batched into one forward pass). */
   parallel: number;
+  /**
+   * Requests the runner keeps in flight, when more than `parallel`: the backend queues them, and
+   * prepares (tokenises) the next while the engine runs the current one. Default: `parallel`.
+   */
+  inFlight?: number;
 }
 
 export interface LoadedModel {

@@ -213,7 +213,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         label: `${manifest.data.id} on ${suite.data.id}`,
         model,
         journal,
-        parallel,
+        parallel: Math.max(parallel, model.info.inFlight ?? parallel),
         progress,
         ...(options.signal ? { signal: options.signal } : {}),
       });

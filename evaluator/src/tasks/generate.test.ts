@@ -38,7 +38,7 @@ const records = [
 ];
 
 /** A suite folder `<name>/` holding `items.jsonl` (the records) and suite.yaml with these task lines. */
-function suite(name: string, tasks: string[], items = records): string {
+function suite(name: string, tasks: string[], items: readonly object[] = records): string {
   const text = `${items.map((r) => JSON.stringify(r)).join("\n")}\n`;
   const folder = join(root.dir, name);
   writeFiles(folder, {
@@ -144,7 +144,14 @@ function fakeModel(text: string, finishReason: GenerateResult["finishReason"] = 
     info: { versions: {}, gpu: { used: false }, contextSize: 512, threads: 1, parallel: 1 },
     async generate(request) {
       requests.push(request);
-      return { text, tokens: 7, timeToFirstTokenMs: 1.5, totalMs: 3, finishReason };
+      return {
+        text,
+        tokens: 7,
+        timeToFirstTokenMs: 1.5,
+        totalMs: 3,
+        finishReason,
+        truncatedTokens: 0,
+      };
     },
     stats: () => ({ engineSeconds: 0, tokensEvaluated: 0 }),
     async dispose() {},
@@ -162,7 +169,9 @@ describe("executing a generate item", () => {
     const [item] = items("defaults", ["filters: [{filter: strip}, {filter: lowercase}]"]);
     const { model, requests } = fakeModel(" , There was a little girl named Lily \n\nQ: next");
     const done = await item?.run(model);
-    expect(requests).toEqual([{ prompt: "Once upon a time", maxTokens: 256, stop: ["\n\n"] }]);
+    expect(requests).toEqual([
+      { prompt: "Once upon a time", maxTokens: 256, stop: ["\n\n"], truncate: "left" },
+    ]);
     expect(done).toEqual({
       scores: { exact_match: 0 },
       record: {
@@ -187,7 +196,13 @@ describe("executing a generate item", () => {
     const { model, requests } = fakeModel("BRIGHT! and warm", "stop");
     expect((await sun?.run(model))?.scores).toEqual({ exact_match: 1 });
     expect(requests).toEqual([
-      { prompt: "The sun was", maxTokens: 8, stop: [".", "!"], chatTemplate: true },
+      {
+        prompt: "The sun was",
+        maxTokens: 8,
+        stop: [".", "!"],
+        chatTemplate: true,
+        truncate: "left",
+      },
     ]);
     const { model: plain } = fakeModel("BRIGHT", "stop");
     const [, , , again] = items("no-options", []);
@@ -198,6 +213,41 @@ describe("executing a generate item", () => {
     expect(() => items("numeric", [], "n", [{ prompt: "x", n: 3 } as never])).toThrow(
       /\$\.tasks\[0\]: record 0: target gave 3 \(expected a string or a non-empty list of strings; a number needs '\| string'\)$/,
     );
+  });
+
+  it("hands structured gold to the metrics that read it, and checks it per record", async () => {
+    const tatqa = [
+      { q: "Revenue?", a: ["12.5"], t: "span", s: "million" },
+      { q: "Bad?", a: "x", t: "span", s: "" },
+    ];
+    const lines = (gold: string[]) => [
+      "  - id: t",
+      "    type: generate",
+      "    dataset: DATASET",
+      '    prompt: "{{ q }}"',
+      "    target: a | join(' ')",
+      "    metrics: [tatqa_em, tatqa_f1]",
+      ...gold,
+    ];
+    expect(loadError(suite("no-gold", lines([]), tatqa)).message).toMatch(
+      /\$\.tasks\[0\]\.metrics: tatqa_em, tatqa_f1 read\(s\) structured gold, which the task does not give/,
+    );
+    const file = suite(
+      "gold",
+      lines([`    gold: "{'answer': a, 'answer_type': t, 'scale': s}"`]),
+      tatqa,
+    );
+    const loaded = loadSuite(file);
+    expect(() => loaded.data.tasks[0]?.prepare(tatqa)).toThrow(
+      /\$\.tasks\[0\]\.gold: record 1: answer of a span question is not a list of strings \(as tatqa_em reads it\)/,
+    );
+    const [first] = (loaded.data.tasks[0]?.prepare(tatqa.slice(0, 1)) ?? []) as RunnableItem[];
+    const { model } = fakeModel("12.5 million\n", "stop");
+    const result = await first?.run(model);
+    expect(result?.scores).toEqual({ tatqa_em: 1, tatqa_f1: 1 });
+    expect(first?.detail).toMatchObject({
+      gold: { answer: ["12.5"], answer_type: "span", scale: "million" },
+    });
   });
 
   it("fails the item, not the run, on a backend without generation", async () => {
@@ -368,7 +418,7 @@ describe("a generate task's preamble and few-shot examples", () => {
     const { model, requests } = fakeModel("2\nQ: next");
     expect((await item?.run(model))?.record).toMatchObject({ generation: "2" });
     expect(requests).toEqual([
-      { prompt: "P\nQ: two\nA: 2\nQ: one\nA:", maxTokens: 256, stop: ["\n"] },
+      { prompt: "P\nQ: two\nA: 2\nQ: one\nA:", maxTokens: 256, stop: ["\n"], truncate: "left" },
     ]);
   });
 
@@ -405,8 +455,10 @@ describe("a generate task's preamble and few-shot examples", () => {
       { targetDelimiter: "" },
       { fewshot: { n: 1 } },
       { fewshot: { n: 1, delimiter: "\n" } },
+      { truncate: "none" as const },
+      { gold: "{'a': a}" },
     ].map(digest);
-    expect(new Set([before, ...changed]).size).toBe(5);
+    expect(new Set([before, ...changed]).size).toBe(7);
   });
 
   it("reports a preamble's template error with its JSON path", () => {

@@ -4,6 +4,7 @@ import type { GenerateTask } from "../generated/suite.ts";
 import { compileFilters, compilePattern, FilterError, type FilterStep } from "../pure/filters.ts";
 import { exactMatch } from "../pure/metrics/exact-match.ts";
 import { generateMetrics } from "../pure/metrics/generate.ts";
+import { goldChecks } from "../pure/metrics/tatqa.ts";
 import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
@@ -20,6 +21,8 @@ export interface GenerateRequest {
   /** Everything the model continues: preamble, examples and the rendered prompt. */
   prompt: string;
   references: string[];
+  /** The task's `gold` expression over the record, when it has one. */
+  gold?: Json;
 }
 
 export interface GenerateItemResult extends GenerateOutcome {
@@ -28,6 +31,8 @@ export interface GenerateItemResult extends GenerateOutcome {
   finishReason: BackendResult["finishReason"];
   /** Tokens generated. */
   tokens: number;
+  /** Prompt tokens dropped from the left to fit the context (0 when none). */
+  truncatedTokens: number;
 }
 
 type MetricOptions = NonNullable<GenerateTask["metricOptions"]>;
@@ -111,11 +116,13 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
         "prompt",
         "preamble",
         "target",
+        "gold",
         "targetDelimiter",
         "fewshot",
         "generation",
         "chatTemplate",
         "filters",
+        "truncate",
       ],
     ),
 
@@ -138,6 +145,17 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
         ? () => ""
         : attempt(() => compileTemplate(preambleSource, at("preamble")));
     const targetOf = attempt(() => compileExpression(task.target, at("target")));
+    const goldSource = task.gold;
+    const goldOf =
+      goldSource === undefined
+        ? undefined
+        : attempt(() => compileExpression(goldSource, at("gold")));
+    const goldMetrics = task.metrics.filter((id) => Object.hasOwn(goldChecks, id));
+    if (goldMetrics.length > 0 && goldSource === undefined) {
+      problems.push(
+        `${source.file}: ${source.path}.metrics: ${goldMetrics.join(", ")} read(s) structured gold, which the task does not give (expected gold: a Jinja expression over the record, e.g. "{'answer': answer, 'answer_type': answer_type, 'scale': scale}")`,
+      );
+    }
     let filter = (text: string) => text;
     try {
       filter = compileFilters((task.filters ?? []) as FilterStep[]);
@@ -183,6 +201,7 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
     const maxTokens = task.generation?.maxTokens ?? defaultMaxTokens;
     const until = untilOf(task);
     const chat = task.chatTemplate ?? false;
+    const truncate = (task.truncate ?? "left") === "left" ? ({ truncate: "left" } as const) : {};
     const targetDelimiter = task.targetDelimiter ?? defaultTargetDelimiter;
     const fewshot = task.fewshot;
     const fewshotDelimiter = fewshot?.delimiter ?? defaultFewshotDelimiter;
@@ -197,7 +216,25 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
         throw new BenchError("E_DATASET", `${source.file}: ${source.path}: ${where}: ${refs}`, {
           hint: "fix the task's target expression or the dataset record",
         });
-      return { text: prompt(record, place), references: refs, noTarget: target === "" };
+      let gold: Json | undefined;
+      if (goldOf) {
+        gold = goldOf(record, place) as Json;
+        for (const id of goldMetrics) {
+          const problem = goldChecks[id]?.(gold);
+          if (problem !== undefined)
+            throw new BenchError(
+              "E_DATASET",
+              `${source.file}: ${source.path}.gold: ${where}: ${problem} (as ${id} reads it)`,
+              { hint: "fix the task's gold expression or the dataset record" },
+            );
+        }
+      }
+      return {
+        text: prompt(record, place),
+        references: refs,
+        noTarget: target === "",
+        ...(gold === undefined ? {} : { gold }),
+      };
     };
 
     /**
@@ -226,16 +263,24 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
 
     return {
       prepare(record, index, context) {
-        const { text, references } = parse(record, index, `record ${index}`);
+        const { text, references, gold } = parse(record, index, `record ${index}`);
         const shots = examplesFor(index, context)
           .map((i) => example(context.examples[i] as DatasetRecord, i))
           .join("");
-        return { prompt: `${preamble(record, { record: index })}${shots}${text}`, references };
+        return {
+          prompt: `${preamble(record, { record: index })}${shots}${text}`,
+          references,
+          ...(gold === undefined ? {} : { gold }),
+        };
       },
 
-      detail: ({ prompt, references }) => ({ prompt, references }),
+      detail: ({ prompt, references, gold }) => ({
+        prompt,
+        references,
+        ...(gold === undefined ? {} : { gold }),
+      }),
 
-      async execute({ prompt, references }, model, signal) {
+      async execute({ prompt, references, gold }, model, signal) {
         if (!model.generate) {
           throw new BenchError(
             "E_CAPABILITY",
@@ -243,16 +288,18 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
           );
         }
         const result = await model.generate(
-          { prompt, maxTokens, stop: until, ...(chat ? { chatTemplate: true } : {}) },
+          { prompt, maxTokens, stop: until, ...(chat ? { chatTemplate: true } : {}), ...truncate },
           signal,
         );
         const generation = cutAtStops(result.text, until);
         return {
           prediction: filter(generation),
           references,
+          ...(gold === undefined ? {} : { gold }),
           generation,
           finishReason: generation.length < result.text.length ? "stop" : result.finishReason,
           tokens: result.tokens,
+          truncatedTokens: result.truncatedTokens,
         };
       },
 
@@ -261,6 +308,7 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
         prediction: outcome.prediction,
         finishReason: outcome.finishReason,
         tokens: outcome.tokens,
+        ...(outcome.truncatedTokens > 0 ? { truncatedTokens: outcome.truncatedTokens } : {}),
         // Timings stay out of the samples, which must be the same bytes on every run.
       }),
     };

@@ -15,6 +15,8 @@ export interface MultipleChoiceRequest {
   gold: number[];
   /** Partial scoring: the one continuation scored after each choice. */
   continuation?: string;
+  /** The preamble and few-shot examples at the start of `context`, which items share. */
+  sharedPrefix?: string;
 }
 
 export interface MultipleChoiceResult extends MultipleChoiceOutcome {
@@ -160,11 +162,13 @@ export const multipleChoice: TaskType<
         const shots = examplesFor(index, context)
           .map((i) => `${example(context.examples[i] as DatasetRecord, i)}${fewshotDelimiter}`)
           .join("");
+        const shared = `${preamble(record, { record: index })}${shots}`;
         return {
-          context: `${preamble(record, { record: index })}${shots}${text}`,
+          context: `${shared}${text}`,
           choices,
           gold,
           ...(continuation === undefined ? {} : { continuation }),
+          ...(shared === "" ? {} : { sharedPrefix: shared }),
         };
       },
 
@@ -175,7 +179,7 @@ export const multipleChoice: TaskType<
         ...(continuation === undefined ? {} : { continuation }),
       }),
 
-      async execute({ context, choices, gold, continuation }, model, signal) {
+      async execute({ context, choices, gold, continuation, sharedPrefix }, model, signal) {
         if (!model.loglikelihood) {
           throw new BenchError(
             "E_CAPABILITY",
@@ -183,12 +187,18 @@ export const multipleChoice: TaskType<
           );
         }
         const score = model.loglikelihood.bind(model);
+        const shared = sharedPrefix === undefined ? {} : { sharedPrefix };
         // Partial scoring: each choice completes the context, and one continuation is scored after
         // each (lm-eval's multiple inputs); otherwise each choice is the continuation.
         const scored =
           continuation === undefined
             ? await score(
-                { context, continuations: choices.map((c) => delimiter + c), ...truncate },
+                {
+                  context,
+                  continuations: choices.map((c) => delimiter + c),
+                  ...truncate,
+                  ...shared,
+                },
                 signal,
               )
             : await Promise.all(
@@ -198,6 +208,7 @@ export const multipleChoice: TaskType<
                       context: context + c,
                       continuations: [delimiter + continuation],
                       ...truncate,
+                      ...shared,
                     },
                     signal,
                   );

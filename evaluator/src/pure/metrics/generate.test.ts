@@ -26,6 +26,8 @@ describe("generateMetrics", () => {
       "rouge2",
       "rougeL",
       "rougeLsum",
+      "tatqa_em",
+      "tatqa_f1",
     ]);
   });
 });

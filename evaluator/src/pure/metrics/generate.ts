@@ -3,6 +3,7 @@ import { chrf, chrfPlusPlus } from "./chrf.ts";
 import { defaultExactMatch } from "./exact-match.ts";
 import { rouge1, rouge2, rougeL, rougeLsum } from "./rouge.ts";
 import { squadEm, squadF1 } from "./squad.ts";
+import { tatqaEm, tatqaF1 } from "./tatqa.ts";
 import type { GenerateOutcome, Json, Metric } from "./types.ts";
 
 /**
@@ -22,4 +23,6 @@ export const generateMetrics = {
   rouge2,
   rougeL,
   rougeLsum,
+  tatqa_em: tatqaEm,
+  tatqa_f1: tatqaF1,
 } as const satisfies Record<string, Metric<GenerateOutcome, Json>>;

@@ -19,6 +19,8 @@ export interface GenerateOutcome {
   prediction: string;
   /** Acceptable answers; item-level metrics take the best over them, corpus metrics use all. */
   references: readonly string[];
+  /** Structured gold from the task's `gold` expression, for metrics that need more than strings. */
+  gold?: Json;
 }
 
 /** A JSON value: what one item contributes to a metric is stored in the samples file. */

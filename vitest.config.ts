@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 const endToEnd = [
   "evaluator/test/hostile/**/*.test.ts",
   "evaluator/test/suites/**/*.test.ts",
+  "evaluator/test/sandbox/**/*.test.ts",
   "evaluator/src/runner/resume.test.ts",
   "site/test/**/*.test.ts",
   "scripts/**/*.test.ts",

@@ -414,7 +414,8 @@ class GgufModel implements LoadedModel {
       response = await this.#timed(prompt.length, () =>
         completion.generateCompletionWithMeta(prompt, {
           maxTokens: request.maxTokens,
-          temperature: 0,
+          temperature: request.temperature ?? 0,
+          ...(request.temperature && request.seed !== undefined ? { seed: request.seed } : {}),
           ...(request.stop?.length ? { customStopTriggers: [...request.stop] } : {}),
           ...(signal ? { signal } : {}),
           onToken: (tokens) => {

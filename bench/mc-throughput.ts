@@ -70,7 +70,9 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 console.log(
   `stories260K, ${records.length} four-choice ARC-Easy Dev items, ${threads} thread(s)\n`,
 );
-console.log("bench (node-llama-cpp 3.22.1, shared context prefix per item):");
+console.log(
+  "bench (llama.cpp C API via node-llama-cpp 3.22.1's prebuilt libllama, one decode per item):",
+);
 for (let run = 1; run <= Number(values.runs); run++) {
   const outcome = await runEvaluation({
     manifest,

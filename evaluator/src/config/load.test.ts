@@ -193,7 +193,7 @@ describe("suites", () => {
     [
       "unknown task type",
       goodSuite.replace("type: multiple_choice", "type: multiple-choice"),
-      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice, generate, code)",
+      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice, generate, code, judge)",
     ],
     [
       "no tasks",

@@ -139,6 +139,12 @@ export const errorCatalogue = {
     meaning:
       "bench compare was given results of different suite versions, datasets, prompts or items: a paired test needs the same items.",
   },
+  E_JUDGE_PARSE: {
+    title: "Judgment without a rating",
+    exit: 1,
+    meaning:
+      "A judge model's judgment holds no rating in the task's scale (judge.pattern, judge.scale): the item fails and is counted in the score's errors, never scored as zero.",
+  },
   E_JOURNAL: {
     title: "Corrupt run journal",
     exit: 1,

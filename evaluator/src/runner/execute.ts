@@ -1,6 +1,7 @@
 import type { LoadedModel } from "../backends/types.ts";
 import { isBenchError } from "../errors/index.ts";
 import type { RunnableItem } from "../tasks/resolve.ts";
+import type { TaskRuntime } from "../tasks/types.ts";
 import { Journal } from "./journal.ts";
 import type { Plan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
@@ -16,6 +17,8 @@ export interface ExecuteInput {
   parallel: number;
   progress: Progress;
   signal?: AbortSignal;
+  /** What tasks may load besides the model (judges). */
+  runtime?: TaskRuntime;
 }
 
 export interface Executed {
@@ -31,10 +34,11 @@ async function runItem(
   item: RunnableItem,
   model: LoadedModel,
   signal?: AbortSignal,
+  runtime?: TaskRuntime,
 ): Promise<SampleRecord> {
   const place = { task: item.task, index: item.index };
   try {
-    const { scores, record } = await item.run(model, signal);
+    const { scores, record } = await item.run(model, signal, runtime);
     return { ...place, status: "ok", scores, ...item.detail, ...record };
   } catch (error) {
     if (!isBenchError(error) || signal?.aborted) throw error;
@@ -69,7 +73,7 @@ export async function execute(input: ExecuteInput): Promise<Executed> {
       if (failed) return;
       signal?.throwIfAborted();
       try {
-        journal.append(await runItem(item, model, signal));
+        journal.append(await runItem(item, model, signal, input.runtime));
       } catch (error) {
         failed = true;
         throw error;

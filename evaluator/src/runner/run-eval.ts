@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { resolveArtifact } from "../artifacts/resolve.ts";
 import { backends } from "../backends/registry.ts";
 import type { LoadedModel, LoadOptions } from "../backends/types.ts";
-import { displayPath } from "../config/load.ts";
+import { displayPath, loadManifest } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import { BenchError } from "../errors/index.ts";
@@ -12,6 +13,7 @@ import { groupScores, type TaskGroup } from "../pure/groups.ts";
 import { score } from "../pure/score.ts";
 import { escapeHidden } from "../pure/text.ts";
 import { signResult } from "../result/sign.ts";
+import type { LoadedJudge, TaskRuntime } from "../tasks/types.ts";
 import { buildResult } from "./build-result.ts";
 import { execute } from "./execute.ts";
 import { Journal } from "./journal.ts";
@@ -189,6 +191,46 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   });
   const resumedItems = journal.done.size;
   let model: LoadedModel | undefined;
+  // Models that tasks load themselves (judges), once each, with this run's settings.
+  const judges = new Map<string, Promise<LoadedJudge>>();
+  const runtime: TaskRuntime = {
+    loadModel(path) {
+      let loaded = judges.get(path);
+      if (loaded === undefined) {
+        loaded = (async () => {
+          const judge = loadManifest(path);
+          const judgeWeights = await resolveArtifact(
+            judge.data.weights,
+            { declaredIn: judge.file, field: "$.weights", root: judge.root },
+            { env },
+          );
+          const judgeBackend =
+            await backends[judge.data.backend.type as keyof typeof backends].load();
+          const judgeModel = await judgeBackend.load({
+            weightsPath: judgeWeights.path,
+            threads: options.threads,
+            contextSize: judge.data.backend.contextSize ?? 2048,
+            gpu: options.gpu,
+            parallel: 1,
+            ...(judge.data.backend.addBos === undefined
+              ? {}
+              : { addBos: judge.data.backend.addBos }),
+          });
+          return {
+            model: judgeModel,
+            identity: {
+              id: judge.data.id,
+              manifestSha256: judge.sha256,
+              weightsSha256: judgeWeights.sha256,
+              purpose: judge.data.purpose,
+            },
+          };
+        })();
+        judges.set(path, loaded);
+      }
+      return loaded;
+    },
+  };
   try {
     const backend = await backends[backendId].load();
     const loadStart = performance.now();
@@ -215,6 +257,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         journal,
         parallel: Math.max(parallel, model.info.inFlight ?? parallel),
         progress,
+        runtime,
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
@@ -275,5 +318,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   } finally {
     journal.close();
     await model?.dispose();
+    for (const judge of judges.values())
+      await (await judge.catch(() => undefined))?.model.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import type { Task } from "../generated/suite.ts";
 import { code } from "./code.ts";
 import { generate } from "./generate.ts";
+import { judge } from "./judge.ts";
 import { multipleChoice } from "./multiple-choice.ts";
 import type { TaskType } from "./types.ts";
 
@@ -13,6 +14,7 @@ export const tasks: { readonly [K in Task["type"]]: TaskType<TaskConfigOf<K>, un
     multiple_choice: multipleChoice,
     generate,
     code,
+    judge,
   };
 
 export type TaskTypeId = keyof typeof tasks;

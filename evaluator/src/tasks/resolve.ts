@@ -6,7 +6,7 @@ import { metrics as allMetrics } from "../pure/metrics/registry.ts";
 import type { AnyMetric, Json } from "../pure/metrics/types.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { type TaskConfigOf, type TaskTypeId, tasks } from "./registry.ts";
-import type { DatasetRecord, JsonObject, TaskSource } from "./types.ts";
+import type { DatasetRecord, JsonObject, TaskRuntime, TaskSource } from "./types.ts";
 
 /** An item ready to run: its request is held by `run`, typed inside its task type. */
 export interface RunnableItem {
@@ -22,6 +22,7 @@ export interface RunnableItem {
   run(
     model: LoadedModel,
     signal?: AbortSignal,
+    runtime?: TaskRuntime,
   ): Promise<{ scores: JsonObject; record: JsonObject }>;
 }
 
@@ -111,8 +112,8 @@ export function resolveTask<K extends TaskTypeId>(
           task: config.id,
           index,
           detail: task.detail(request),
-          async run(model, signal) {
-            const outcome = await task.execute(request, model, signal);
+          async run(model, signal, runtime) {
+            const outcome = await task.execute(request, model, signal, runtime);
             const scores: { [k: string]: Json } = {};
             for (const metric of metrics) scores[metric.id] = metric.score(outcome);
             return { scores, record: task.record(request, outcome) };

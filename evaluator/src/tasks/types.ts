@@ -33,6 +33,22 @@ export interface TaskType<Config extends Task, Request, Outcome> {
   compile(config: Config, source: TaskSource): CompiledTask<Request, Outcome>;
 }
 
+/** A model a task loads itself (a judge), with what identifies it in results. */
+export interface LoadedJudge {
+  model: LoadedModel;
+  /** The manifest's id, and the sha256 of the manifest and of its weights. */
+  identity: { id: string; manifestSha256: string; weightsSha256: string; purpose: string };
+}
+
+/** What the runner lends a task beyond the model under evaluation. */
+export interface TaskRuntime {
+  /**
+   * The model of a manifest (a path from the repository root, as `bench eval` takes it), loaded
+   * once per run with the run's threads and GPU settings and disposed at its end.
+   */
+  loadModel(manifest: string): Promise<LoadedJudge>;
+}
+
 /** A dataset record as read: a JSON object. */
 export type DatasetRecord = Readonly<Record<string, unknown>>;
 
@@ -50,7 +66,12 @@ export interface CompiledTask<Request, Outcome> {
   /** What the samples file keeps of the request (the prompt, the choices, the gold answer). */
   detail(request: Request): JsonObject;
   /** Runs the request on a model. A BenchError fails this item only; anything else the run. */
-  execute(request: Request, model: LoadedModel, signal?: AbortSignal): Promise<Outcome>;
+  execute(
+    request: Request,
+    model: LoadedModel,
+    signal?: AbortSignal,
+    runtime?: TaskRuntime,
+  ): Promise<Outcome>;
   /** What the samples file keeps of the outcome (log-likelihoods, predictions, ...). */
   record(request: Request, outcome: Outcome): JsonObject;
 }

@@ -108,17 +108,24 @@ describe("the Python sandbox", () => {
       `process.getBuiltinModule('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`,
       "process.getBuiltinModule('child_process').spawnSync('true')",
       "new (process.getBuiltinModule('worker_threads').Worker)('1', { eval: true })",
+      "process.getBuiltinModule('net').connect(PORT, '127.0.0.1')",
     ];
     for (const attempt of attempts) {
       const child = spawnSync(
         process.execPath,
-        ["--permission", `--allow-fs-read=${pyodide}/`, "-e", attempt],
+        [
+          "--permission",
+          `--allow-fs-read=${pyodide}/`,
+          "-e",
+          attempt.replace("PORT", String(port)),
+        ],
         { encoding: "utf8", env: {} },
       );
       expect(child.status).not.toBe(0);
       expect(child.stderr).toMatch(/ERR_ACCESS_DENIED/);
     }
     expect(existsSync(marker)).toBe(false);
+    expect(connections).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { generateMetrics } from "./generate.ts";
+import { judgeMetrics } from "./judge.ts";
 import { multipleChoiceMetrics } from "./multiple-choice.ts";
 import { codeMetrics } from "./pass-at-k.ts";
 
@@ -18,6 +19,7 @@ export const metrics = {
   ...multipleChoiceMetrics,
   ...generateMetrics,
   ...codeMetrics,
+  ...judgeMetrics,
 } as const satisfies Record<string, AnyMetric>;
 
 export type MetricId = keyof typeof metrics;

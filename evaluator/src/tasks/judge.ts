@@ -1,0 +1,162 @@
+import { dirname, resolve } from "node:path";
+import { BenchError, isBenchError } from "../errors/index.ts";
+import type { JudgeTask } from "../generated/suite.ts";
+import { compilePattern, FilterError } from "../pure/filters.ts";
+import { type JudgeOutcome, judgeMetrics } from "../pure/metrics/judge.ts";
+import { printable } from "../pure/text.ts";
+import { compileTemplate } from "../template/jinja.ts";
+import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
+import { type DatasetRecord, type JsonObject, jsonFields, type TaskType } from "./types.ts";
+
+/** MT-Bench's single-answer rating format, "Rating: [[5]]". */
+export const defaultRatingPattern = String.raw`\[\[(\d+(?:\.\d+)?)\]\]`;
+
+export interface JudgeRequest {
+  prompt: string;
+  record: DatasetRecord;
+  index: number;
+}
+
+export interface JudgeItemResult extends JudgeOutcome {
+  judgment: string;
+  judge: JsonObject;
+}
+
+/**
+ * The rating in a judgment: the first group of the first match of `pattern`, a number within
+ * [min, max]; undefined when there is none (the item then fails with E_JUDGE_PARSE).
+ */
+export function parseRating(
+  judgment: string,
+  pattern: RegExp,
+  scale: { min: number; max: number },
+): number | undefined {
+  pattern.lastIndex = 0;
+  const match = pattern.exec(judgment.slice(0, 65_536));
+  const text = match?.[1];
+  if (text === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) return undefined;
+  const rating = Number(text);
+  return Number.isFinite(rating) && rating >= scale.min && rating <= scale.max ? rating : undefined;
+}
+
+/**
+ * Open-ended generation graded by a judge model, as MT-Bench's single-answer grading: the model
+ * answers; the judge (its own manifest, loaded once per run) reads the rubric with the answer and
+ * writes a judgment whose rating is parsed strictly. The judge's identity and judgment are kept
+ * with every item.
+ */
+export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
+  id: "judge",
+  requires: ["generate"],
+  metrics: judgeMetrics,
+
+  promptFields: (task) => jsonFields(task, ["prompt", "chatTemplate", "generation", "judge"]),
+
+  compile(task, source) {
+    const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
+    const problems: string[] = [];
+    const attempt = <T>(work: () => T): T | undefined => {
+      try {
+        return work();
+      } catch (error) {
+        if (!isBenchError(error)) throw error;
+        problems.push(...error.message.split("\n"));
+        return undefined;
+      }
+    };
+    const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
+    const judgePrompt = attempt(() => compileTemplate(task.judge.prompt, at("judge.prompt")));
+    let pattern: RegExp | undefined;
+    try {
+      pattern = compilePattern(task.judge.pattern ?? defaultRatingPattern);
+    } catch (error) {
+      if (!(error instanceof FilterError)) throw error;
+      problems.push(`${source.file}: ${source.path}.judge.pattern: ${error.message}`);
+    }
+    const scale = task.judge.scale ?? { min: 1, max: 10 };
+    if (!(scale.min < scale.max)) {
+      problems.push(
+        `${source.file}: ${source.path}.judge.scale: min ${scale.min} is not below max ${scale.max}`,
+      );
+    }
+    if (problems.length > 0 || !prompt || !judgePrompt || !pattern)
+      throw new BenchError("E_INVALID", problems.join("\n"));
+    const rating = pattern;
+    const manifest = resolve(dirname(source.file), task.judge.model);
+    const until = [...(task.generation?.until ?? defaultUntil)];
+    const judgeUntil = [...(task.judge.generation?.until ?? defaultUntil)];
+
+    return {
+      prepare: (record, index) => ({ prompt: prompt(record, { record: index }), record, index }),
+
+      // The judge's manifest as the suite names it; its id and digests come with each judgment.
+      detail: ({ prompt }) => ({ prompt, judgeManifest: task.judge.model }),
+
+      async execute({ prompt, record, index }, model, signal, runtime) {
+        if (!model.generate) {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `${source.file}: ${source.path}: task ${task.id} needs text generation, which this backend does not provide`,
+          );
+        }
+        if (!runtime) {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `${source.file}: ${source.path}: no judge can be loaded here`,
+          );
+        }
+        const answered = await model.generate(
+          {
+            prompt,
+            maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
+            stop: until,
+            truncate: "left",
+            ...(task.chatTemplate ? { chatTemplate: true } : {}),
+          },
+          signal,
+        );
+        const answer = cutAtStops(answered.text, until);
+        const grader = await runtime.loadModel(manifest);
+        if (!grader.model.generate) {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `${source.file}: ${source.path}.judge.model: the judge ${grader.identity.id} cannot generate text`,
+          );
+        }
+        const judged = await grader.model.generate(
+          {
+            prompt: judgePrompt({ ...record, answer }, { record: index }),
+            maxTokens: task.judge.generation?.maxTokens ?? defaultMaxTokens,
+            stop: judgeUntil,
+            truncate: "left",
+            ...(task.judge.chatTemplate ? { chatTemplate: true } : {}),
+          },
+          signal,
+        );
+        const judgment = cutAtStops(judged.text, judgeUntil);
+        const parsed = parseRating(judgment, rating, scale);
+        if (parsed === undefined) {
+          throw new BenchError(
+            "E_JUDGE_PARSE",
+            `${source.file}: ${source.path}: the judge's judgment holds no rating from ${scale.min} to ${scale.max}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
+            { hint: "an unparseable judgment is an error of the item, counted in the result" },
+          );
+        }
+        return {
+          prediction: answer,
+          references: [],
+          rating: parsed,
+          judgment,
+          judge: { ...grader.identity },
+        };
+      },
+
+      record: (_request, outcome) => ({
+        answer: outcome.prediction,
+        judgment: outcome.judgment,
+        rating: outcome.rating,
+        judge: outcome.judge,
+      }),
+    };
+  },
+};

@@ -28,6 +28,9 @@ describe("generateMetrics", () => {
       "rougeLsum",
       "tatqa_em",
       "tatqa_f1",
+      "distinct_1",
+      "distinct_2",
+      "distinct_3",
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { bleu } from "./bleu.ts";
 import { chrf, chrfPlusPlus } from "./chrf.ts";
+import { distinctMetrics } from "./distinct.ts";
 import { defaultExactMatch } from "./exact-match.ts";
 import { rouge1, rouge2, rougeL, rougeLsum } from "./rouge.ts";
 import { squadEm, squadF1 } from "./squad.ts";
@@ -25,4 +26,5 @@ export const generateMetrics = {
   rougeLsum,
   tatqa_em: tatqaEm,
   tatqa_f1: tatqaF1,
+  ...distinctMetrics,
 } as const satisfies Record<string, Metric<GenerateOutcome, Json>>;

@@ -1,3 +1,4 @@
+import { distinctMetrics } from "./distinct.ts";
 import { isFiniteNumber, meanAggregate } from "./mean.ts";
 import type { GenerateOutcome, Metric } from "./types.ts";
 
@@ -19,4 +20,4 @@ export const judgeScore: Metric<JudgeOutcome> = {
   score: ({ rating }) => rating,
 };
 
-export const judgeMetrics = { judge_score: judgeScore } as const;
+export const judgeMetrics = { judge_score: judgeScore, ...distinctMetrics } as const;

@@ -4,7 +4,7 @@ import type { GenerateTask } from "../generated/suite.ts";
 import { compileFilters, compilePattern, FilterError, type FilterStep } from "../pure/filters.ts";
 import { exactMatch } from "../pure/metrics/exact-match.ts";
 import { generateMetrics } from "../pure/metrics/generate.ts";
-import { goldChecks } from "../pure/metrics/tatqa.ts";
+import { goldChecks } from "../pure/metrics/gold.ts";
 import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";

@@ -79,19 +79,36 @@ function closestRefLen(hypLen: number, refLens: readonly number[]): number {
 }
 
 /**
+ * sacreBLEU's `intl` tokenizer (`TokenizerV14International`, mteval-v14's international
+ * tokenisation): punctuation split off unless between digits, symbols split off, after the
+ * segment's trailing whitespace goes (`sent.rstrip()`).
+ */
+export function tokenizeIntl(segment: string): string[] {
+  const line = pythonRstrip(segment)
+    .replace(/(\P{N})(\p{P})/gu, "$1 $2 ")
+    .replace(/(\p{P})(\P{N})/gu, " $1 $2")
+    .replace(/(\p{S})/gu, " $1 ");
+  return pythonSplit(line);
+}
+
+/**
  * sacreBLEU's segment statistics against all of an item's references: n-gram counts clipped by
  * the maximum count in any one reference, and the closest reference length. Empty references
  * are dropped as sacreBLEU drops them; where none is left (sacreBLEU raises) the item counts
  * its hypothesis against an empty reference.
  */
-export function bleuStatistics(hypothesis: string, references: readonly string[]): BleuItem {
-  const hypTokens = tokenize13a(hypothesis);
+export function bleuStatistics(
+  hypothesis: string,
+  references: readonly string[],
+  tokenize: (segment: string) => string[] = tokenize13a,
+): BleuItem {
+  const hypTokens = tokenize(hypothesis);
   const hypNgrams = allNgrams(hypTokens);
   const refMax = Array.from({ length: maxOrder }, () => new Map<string, number>());
   const refLens: number[] = [];
   for (const reference of references) {
     if (reference === "") continue;
-    const tokens = tokenize13a(reference);
+    const tokens = tokenize(reference);
     refLens.push(tokens.length);
     allNgrams(tokens).forEach((counts, order) => {
       const merged = refMax[order] as Map<string, number>;

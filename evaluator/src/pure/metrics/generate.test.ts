@@ -31,6 +31,18 @@ describe("generateMetrics", () => {
       "distinct_1",
       "distinct_2",
       "distinct_3",
+      "bleu_max",
+      "bleu_acc",
+      "bleu_diff",
+      "rouge1_max",
+      "rouge1_acc",
+      "rouge1_diff",
+      "rouge2_max",
+      "rouge2_acc",
+      "rouge2_diff",
+      "rougeL_max",
+      "rougeL_acc",
+      "rougeL_diff",
     ]);
   });
 });

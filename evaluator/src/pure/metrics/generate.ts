@@ -5,6 +5,7 @@ import { defaultExactMatch } from "./exact-match.ts";
 import { rouge1, rouge2, rougeL, rougeLsum } from "./rouge.ts";
 import { squadEm, squadF1 } from "./squad.ts";
 import { tatqaEm, tatqaF1 } from "./tatqa.ts";
+import { truthfulqaMetrics } from "./truthfulqa.ts";
 import type { GenerateOutcome, Json, Metric } from "./types.ts";
 
 /**
@@ -27,4 +28,5 @@ export const generateMetrics = {
   tatqa_em: tatqaEm,
   tatqa_f1: tatqaF1,
   ...distinctMetrics,
+  ...truthfulqaMetrics,
 } as const satisfies Record<string, Metric<GenerateOutcome, Json>>;

@@ -11,7 +11,7 @@
  */
 import { isFiniteNumber, meanAggregate } from "./mean.ts";
 import { pythonSplit } from "./python-text.ts";
-import type { GenerateOutcome, Json, Metric } from "./types.ts";
+import type { GenerateOutcome, Metric } from "./types.ts";
 
 /** TAT-QA's gold for one question (its dataset fields `answer`, `answer_type`, `scale`). */
 export interface TatqaGold {
@@ -296,10 +296,3 @@ export const tatqaF1: Metric<GenerateOutcome> = {
   aggregate: meanAggregate,
   score: (outcome) => tatqaScores(outcome.prediction, goldOf(outcome)).f1,
 };
-
-/** Metrics that read `gold` (the generate task's `gold` expression must give what they check). */
-export const goldChecks: Readonly<Record<string, (gold: Json | undefined) => string | undefined>> =
-  {
-    tatqa_em: tatqaGoldProblem,
-    tatqa_f1: tatqaGoldProblem,
-  };

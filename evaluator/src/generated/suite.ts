@@ -476,11 +476,19 @@ chatTemplate?: boolean
 generation?: Generation
 judge: {
 /**
+ * single (default): the judge rates the answer (judge_score). pairwise: the judge compares the answer with the baseline model's, in both orders (MT-Bench's pair-v2 method): win, tie or loss, position consistency and first-position bias.
+ */
+mode?: ("single" | "pairwise")
+/**
+ * pairwise: the baseline model's manifest, a path from the suite's folder; it answers the same prompts with the same generation settings.
+ */
+baseline?: string
+/**
  * The judge's model manifest, a path from the suite's folder (e.g. ../../models/bench/tiny-random-llama.yaml). It is loaded once per run with the run's threads and GPU; its id and the sha256 of its manifest and weights are kept with every judgment.
  */
 model: string
 /**
- * Jinja template over the record and `answer` (the model's answer, cut at the first stop sequence): the rubric and the answer as the judge reads them.
+ * Jinja template over the record and `answer` (the model's answer, cut at the first stop sequence), or, pairwise, `answer_a` and `answer_b` (the two answers in the order asked): the rubric and the answer(s) as the judge reads them.
  */
 prompt: string
 /**
@@ -489,7 +497,7 @@ prompt: string
 chatTemplate?: boolean
 generation?: Generation
 /**
- * Python-style regular expression whose first group is the rating; the first match counts. Default: MT-Bench's '[[rating]]'.
+ * Python-style regular expression whose first group is the rating (single) or the verdict A, B or C for a tie (pairwise); the first match counts. Default: MT-Bench's '[[rating]]', pairwise '[[A]]', '[[B]]', '[[C]]'.
  */
 pattern?: string
 /**

@@ -43,14 +43,19 @@ describe("a judge task", () => {
   afterAll(() => root.cleanup());
 
   const records = [{ prompt: "Write a haiku about snow.", form: "haiku" }];
-  function suite(extra: string[] = []): string {
+  function suite(
+    extra: string[] = [],
+    metrics = "[judge_score]",
+    rubric = "Rate this {{ form }}: {{ answer }}",
+  ): string {
     const text = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
-    const folder = join(root.dir, `judged-${extra.length}-${extra.join().length}`);
+    const name = `judged-${extra.length}-${extra.join().length}-${metrics.length}`;
+    const folder = join(root.dir, name);
     writeFiles(folder, {
       "items.jsonl": text,
       "suite.yaml": [
         "schemaVersion: 1",
-        `id: judged-${extra.length}-${extra.join().length}`,
+        `id: ${name}`,
         "name: Judged",
         "version: 1.0.0",
         "category: creativity",
@@ -62,9 +67,9 @@ describe("a judge task", () => {
         '    prompt: "{{ prompt }}"',
         "    judge:",
         "      model: ../../models/x/judge.yaml",
-        '      prompt: "Rate this {{ form }}: {{ answer }}"',
+        `      prompt: "${rubric}"`,
         ...extra.map((line) => `      ${line}`),
-        "    metrics: [judge_score]",
+        `    metrics: ${metrics}`,
         "",
       ].join("\n"),
     });
@@ -114,7 +119,7 @@ describe("a judge task", () => {
     expect(result?.scores).toEqual({ judge_score: 7 });
     expect(result?.record).toEqual({
       answer: "Snow on the pine boughs",
-      judgment: "Vivid imagery. Rating: [[7]]",
+      judgments: ["Vivid imagery. Rating: [[7]]"],
       rating: 7,
       judge: identity,
     });
@@ -144,5 +149,110 @@ describe("a judge task", () => {
     [["scale: {min: 5, max: 5}"], /judge\.scale: min 5 is not below max 5/],
   ])("refuses %j at load time", (extra, message) => {
     expect(() => loadSuite(suite(extra))).toThrow(message);
+  });
+
+  describe("pairwise, in both orders (MT-Bench pair-v2)", () => {
+    const pairs = "[win_rate, tie_rate, loss_rate, position_consistency, first_position_rate]";
+    const pairwiseSuite = () =>
+      suite(
+        ["mode: pairwise", "baseline: ../../models/x/baseline.yaml"],
+        pairs,
+        "Which {{ form }} is better? A: {{ answer_a }} B: {{ answer_b }}",
+      );
+    const identity = (id: string) => ({
+      id,
+      manifestSha256: "",
+      weightsSha256: "",
+      purpose: "evaluation",
+    });
+    /** A judge that answers with `verdicts` in turn, and remembers the prompts it was given. */
+    function judgeSaying(verdicts: string[]) {
+      const prompts: string[] = [];
+      let next = 0;
+      const loaded: LoadedModel = {
+        ...model("").loaded,
+        async generate(request) {
+          prompts.push(request.prompt);
+          return {
+            text: verdicts[next++] as string,
+            tokens: 1,
+            timeToFirstTokenMs: 1,
+            totalMs: 1,
+            finishReason: "stop",
+            truncatedTokens: 0,
+          };
+        },
+      };
+      return { loaded, prompts };
+    }
+    const run = async (verdicts: string[]) => {
+      const [item] = (loadSuite(pairwiseSuite()).data.tasks[0]?.prepare(records) ??
+        []) as RunnableItem[];
+      const grader = judgeSaying(verdicts);
+      const runtime: TaskRuntime = {
+        loadModel: async (path) =>
+          path.endsWith("baseline.yaml")
+            ? { model: model("Cold white flakes").loaded, identity: identity("x/baseline") }
+            : { model: grader.loaded, identity: identity("x/judge") },
+      };
+      const result = await item?.run(model("Snow on pines").loaded, undefined, runtime);
+      return { result, prompts: grader.prompts };
+    };
+
+    it("asks with the model's answer first, then second, and wins only when both orders agree", async () => {
+      const { result, prompts } = await run(["[[A]]", "[[B]]"]);
+      expect(prompts).toEqual([
+        "Which haiku is better? A: Snow on pines B: Cold white flakes",
+        "Which haiku is better? A: Cold white flakes B: Snow on pines",
+      ]);
+      expect(result?.scores).toEqual({
+        win_rate: 1,
+        tie_rate: 0,
+        loss_rate: 0,
+        position_consistency: 1,
+        first_position_rate: 0,
+      });
+      expect(result?.record).toMatchObject({
+        verdicts: { first: "win", second: "win", combined: "win" },
+        baseline: { answer: "Cold white flakes", model: { id: "x/baseline" } },
+        judgments: ["[[A]]", "[[B]]"],
+      });
+    });
+
+    it("calls a judge that always picks the first answer a tie, and reports its bias", async () => {
+      const { result } = await run(["[[A]]", "[[A]]"]);
+      expect(result?.scores).toMatchObject({
+        win_rate: 0,
+        tie_rate: 1,
+        position_consistency: 0,
+        first_position_rate: 1,
+      });
+      const loss = await run(["[[B]]", "[[A]]"]);
+      expect(loss.result?.scores).toMatchObject({ loss_rate: 1, position_consistency: 1 });
+      const tie = await run(["[[C]]", "[[C]]"]);
+      expect(tie.result?.scores).toMatchObject({ tie_rate: 1, position_consistency: 1 });
+    });
+
+    it("fails the item when either order's verdict is missing", async () => {
+      await expect(run(["[[A]]", "I cannot decide."])).rejects.toMatchObject({
+        code: "E_JUDGE_PARSE",
+      });
+    });
+
+    it.each([
+      [
+        ["mode: pairwise"],
+        pairs,
+        /judge\.baseline: pairwise judging compares with a baseline model/,
+      ],
+      [
+        ["mode: pairwise", "baseline: ../../models/x/b.yaml"],
+        "[judge_score]",
+        /metrics: judge_score needs judge\.mode single/,
+      ],
+      [[], "[win_rate]", /metrics: win_rate needs judge\.mode pairwise/],
+    ])("refuses %j with %s", (extra, metrics, message) => {
+      expect(() => loadSuite(suite(extra, metrics))).toThrow(message);
+    });
   });
 });

@@ -2,7 +2,13 @@ import { dirname, resolve } from "node:path";
 import { BenchError, isBenchError } from "../errors/index.ts";
 import type { JudgeTask } from "../generated/suite.ts";
 import { compilePattern, FilterError } from "../pure/filters.ts";
-import { type JudgeOutcome, judgeMetrics } from "../pure/metrics/judge.ts";
+import {
+  combineVerdicts,
+  type JudgeOutcome,
+  judgeMetrics,
+  pairwiseMetrics,
+  type Verdict,
+} from "../pure/metrics/judge.ts";
 import { printable } from "../pure/text.ts";
 import { compileTemplate } from "../template/jinja.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
@@ -10,6 +16,16 @@ import { type DatasetRecord, type JsonObject, jsonFields, type TaskType } from "
 
 /** MT-Bench's single-answer rating format, "Rating: [[5]]". */
 export const defaultRatingPattern = String.raw`\[\[(\d+(?:\.\d+)?)\]\]`;
+/** MT-Bench's pair-v2 verdict format: "[[A]]", "[[B]]", or "[[C]]" for a tie. */
+export const defaultVerdictPattern = String.raw`\[\[([ABC])\]\]`;
+
+/** The verdict in a pairwise judgment: the first group of the first match, A, B or C. */
+export function parseVerdict(judgment: string, pattern: RegExp): "A" | "B" | "C" | undefined {
+  pattern.lastIndex = 0;
+  const match = pattern.exec(judgment.slice(0, 65_536));
+  const verdict = match?.[1]?.trim();
+  return verdict === "A" || verdict === "B" || verdict === "C" ? verdict : undefined;
+}
 
 export interface JudgeRequest {
   prompt: string;
@@ -18,8 +34,10 @@ export interface JudgeRequest {
 }
 
 export interface JudgeItemResult extends JudgeOutcome {
-  judgment: string;
+  /** The judgment (single), or the two judgments with the model's answer first and second. */
+  judgments: string[];
   judge: JsonObject;
+  baseline?: { answer: string; model: JsonObject };
 }
 
 /**
@@ -65,10 +83,26 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       }
     };
     const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
+    const pairwiseMode = task.judge.mode === "pairwise";
+    if (pairwiseMode && task.judge.baseline === undefined) {
+      problems.push(
+        `${source.file}: ${source.path}.judge.baseline: pairwise judging compares with a baseline model (expected the path of its manifest)`,
+      );
+    }
+    for (const id of task.metrics) {
+      const forPairs = Object.hasOwn(pairwiseMetrics, id);
+      if ((id === "judge_score" && pairwiseMode) || (forPairs && !pairwiseMode)) {
+        problems.push(
+          `${source.file}: ${source.path}.metrics: ${id} needs judge.mode ${forPairs ? "pairwise" : "single"}`,
+        );
+      }
+    }
     const judgePrompt = attempt(() => compileTemplate(task.judge.prompt, at("judge.prompt")));
     let pattern: RegExp | undefined;
     try {
-      pattern = compilePattern(task.judge.pattern ?? defaultRatingPattern);
+      pattern = compilePattern(
+        task.judge.pattern ?? (pairwiseMode ? defaultVerdictPattern : defaultRatingPattern),
+      );
     } catch (error) {
       if (!(error instanceof FilterError)) throw error;
       problems.push(`${source.file}: ${source.path}.judge.pattern: ${error.message}`);
@@ -83,6 +117,10 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       throw new BenchError("E_INVALID", problems.join("\n"));
     const rating = pattern;
     const manifest = resolve(dirname(source.file), task.judge.model);
+    const baselineManifest =
+      task.judge.baseline === undefined
+        ? undefined
+        : resolve(dirname(source.file), task.judge.baseline);
     const until = [...(task.generation?.until ?? defaultUntil)];
     const judgeUntil = [...(task.judge.generation?.until ?? defaultUntil)];
 
@@ -90,7 +128,11 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       prepare: (record, index) => ({ prompt: prompt(record, { record: index }), record, index }),
 
       // The judge's manifest as the suite names it; its id and digests come with each judgment.
-      detail: ({ prompt }) => ({ prompt, judgeManifest: task.judge.model }),
+      detail: ({ prompt }) => ({
+        prompt,
+        judgeManifest: task.judge.model,
+        ...(task.judge.baseline === undefined ? {} : { baselineManifest: task.judge.baseline }),
+      }),
 
       async execute({ prompt, record, index }, model, signal, runtime) {
         if (!model.generate) {
@@ -123,39 +165,84 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
             `${source.file}: ${source.path}.judge.model: the judge ${grader.identity.id} cannot generate text`,
           );
         }
-        const judged = await grader.model.generate(
+        const judgeGenerate = grader.model.generate.bind(grader.model);
+        const ask = async (variables: Record<string, string>) => {
+          const judged = await judgeGenerate(
+            {
+              prompt: judgePrompt({ ...record, ...variables }, { record: index }),
+              maxTokens: task.judge.generation?.maxTokens ?? defaultMaxTokens,
+              stop: judgeUntil,
+              truncate: "left",
+              ...(task.judge.chatTemplate ? { chatTemplate: true } : {}),
+            },
+            signal,
+          );
+          return cutAtStops(judged.text, judgeUntil);
+        };
+        const unparseable = (judgment: string, expected: string) =>
+          new BenchError(
+            "E_JUDGE_PARSE",
+            `${source.file}: ${source.path}: the judge's judgment holds no ${expected}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
+            { hint: "an unparseable judgment is an error of the item, counted in the result" },
+          );
+        if (!baselineManifest) {
+          const judgment = await ask({ answer });
+          const parsed = parseRating(judgment, rating, scale);
+          if (parsed === undefined)
+            throw unparseable(judgment, `rating from ${scale.min} to ${scale.max}`);
+          return {
+            prediction: answer,
+            references: [],
+            rating: parsed,
+            judgments: [judgment],
+            judge: { ...grader.identity },
+          };
+        }
+        // Pairwise: the baseline answers the same prompt; the judge compares in both orders.
+        const baseline = await runtime.loadModel(baselineManifest);
+        if (!baseline.model.generate) {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `${source.file}: ${source.path}.judge.baseline: the baseline ${baseline.identity.id} cannot generate text`,
+          );
+        }
+        const baselineAnswered = await baseline.model.generate(
           {
-            prompt: judgePrompt({ ...record, answer }, { record: index }),
-            maxTokens: task.judge.generation?.maxTokens ?? defaultMaxTokens,
-            stop: judgeUntil,
+            prompt,
+            maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
+            stop: until,
             truncate: "left",
-            ...(task.judge.chatTemplate ? { chatTemplate: true } : {}),
+            ...(task.chatTemplate ? { chatTemplate: true } : {}),
           },
           signal,
         );
-        const judgment = cutAtStops(judged.text, judgeUntil);
-        const parsed = parseRating(judgment, rating, scale);
-        if (parsed === undefined) {
-          throw new BenchError(
-            "E_JUDGE_PARSE",
-            `${source.file}: ${source.path}: the judge's judgment holds no rating from ${scale.min} to ${scale.max}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
-            { hint: "an unparseable judgment is an error of the item, counted in the result" },
-          );
-        }
+        const other = cutAtStops(baselineAnswered.text, until);
+        const first = await ask({ answer_a: answer, answer_b: other });
+        const second = await ask({ answer_a: other, answer_b: answer });
+        const v1 = parseVerdict(first, rating);
+        if (v1 === undefined) throw unparseable(first, "verdict [[A]], [[B]] or [[C]]");
+        const v2 = parseVerdict(second, rating);
+        if (v2 === undefined) throw unparseable(second, "verdict [[A]], [[B]] or [[C]]");
+        // From the model's side: first asked with it as A, then as B.
+        const asA: Verdict = v1 === "A" ? "win" : v1 === "B" ? "loss" : "tie";
+        const asB: Verdict = v2 === "B" ? "win" : v2 === "A" ? "loss" : "tie";
         return {
           prediction: answer,
           references: [],
-          rating: parsed,
-          judgment,
+          pairwise: { first: asA, second: asB, combined: combineVerdicts(asA, asB) },
+          judgments: [first, second],
           judge: { ...grader.identity },
+          baseline: { answer: other, model: { ...baseline.identity } },
         };
       },
 
       record: (_request, outcome) => ({
         answer: outcome.prediction,
-        judgment: outcome.judgment,
-        rating: outcome.rating,
+        judgments: outcome.judgments,
+        ...(outcome.rating === undefined ? {} : { rating: outcome.rating }),
+        ...(outcome.pairwise === undefined ? {} : { verdicts: outcome.pairwise }),
         judge: outcome.judge,
+        ...(outcome.baseline === undefined ? {} : { baseline: outcome.baseline }),
       }),
     };
   },

@@ -1,12 +1,12 @@
 import { availableParallelism } from "node:os";
-import { BenchError, isBenchError } from "../errors/index.ts";
+import { BenchError } from "../errors/index.ts";
 import type { CodeTask } from "../generated/suite.ts";
 import { type CodeOutcome, codeMetrics } from "../pure/metrics/pass-at-k.ts";
 import { SandboxPool, type SandboxStatus } from "../sandbox/pool.ts";
 import { compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
-import { type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
+import { configChecks, type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
 
 export interface CodeRequest {
   prompt: string;
@@ -77,17 +77,7 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
     ),
 
   compile(task, source) {
-    const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
-    const problems: string[] = [];
-    const attempt = <T>(work: () => T): T | undefined => {
-      try {
-        return work();
-      } catch (error) {
-        if (!isBenchError(error)) throw error;
-        problems.push(...error.message.split("\n"));
-        return undefined;
-      }
-    };
+    const { at, problems, attempt } = configChecks(source);
     const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
     const program = attempt(() => compileTemplate(task.program, at("program")));
     const exampleSource = task.example;

@@ -1,5 +1,5 @@
 import type { GenerateResult as BackendResult } from "../backends/types.ts";
-import { BenchError, isBenchError } from "../errors/index.ts";
+import { BenchError } from "../errors/index.ts";
 import type { GenerateTask } from "../generated/suite.ts";
 import { compileFilters, compilePattern, FilterError, type FilterStep } from "../pure/filters.ts";
 import { exactMatch } from "../pure/metrics/exact-match.ts";
@@ -8,7 +8,7 @@ import { goldChecks } from "../pure/metrics/gold.ts";
 import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
-import { type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
+import { configChecks, type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
 
 /** lm-evaluation-harness's `max_gen_toks` default. */
 export const defaultMaxTokens = 256;
@@ -127,17 +127,7 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
     ),
 
   compile(task, source) {
-    const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
-    const problems: string[] = [];
-    const attempt = <T>(work: () => T): T | undefined => {
-      try {
-        return work();
-      } catch (error) {
-        if (!isBenchError(error)) throw error;
-        problems.push(...error.message.split("\n"));
-        return undefined;
-      }
-    };
+    const { at, problems, attempt } = configChecks(source);
     const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
     const preambleSource = task.preamble;
     const preamble =

@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { BenchError, isBenchError } from "../errors/index.ts";
+import { BenchError } from "../errors/index.ts";
 import type { JudgeTask } from "../generated/suite.ts";
 import { compilePattern, FilterError } from "../pure/filters.ts";
 import {
@@ -12,7 +12,13 @@ import {
 import { printable } from "../pure/text.ts";
 import { compileTemplate } from "../template/jinja.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
-import { type DatasetRecord, type JsonObject, jsonFields, type TaskType } from "./types.ts";
+import {
+  configChecks,
+  type DatasetRecord,
+  type JsonObject,
+  jsonFields,
+  type TaskType,
+} from "./types.ts";
 
 /** MT-Bench's single-answer rating format, "Rating: [[5]]". */
 export const defaultRatingPattern = String.raw`\[\[(\d+(?:\.\d+)?)\]\]`;
@@ -71,17 +77,7 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
   promptFields: (task) => jsonFields(task, ["prompt", "chatTemplate", "generation", "judge"]),
 
   compile(task, source) {
-    const at = (field: string) => ({ file: source.file, path: `${source.path}.${field}` });
-    const problems: string[] = [];
-    const attempt = <T>(work: () => T): T | undefined => {
-      try {
-        return work();
-      } catch (error) {
-        if (!isBenchError(error)) throw error;
-        problems.push(...error.message.split("\n"));
-        return undefined;
-      }
-    };
+    const { at, problems, attempt } = configChecks(source);
     const prompt = attempt(() => compileTemplate(task.prompt, at("prompt")));
     const pairwiseMode = task.judge.mode === "pairwise";
     if (pairwiseMode && task.judge.baseline === undefined) {
@@ -158,14 +154,20 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
           signal,
         );
         const answer = cutAtStops(answered.text, until);
-        const grader = await runtime.loadModel(manifest);
-        if (!grader.model.generate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}.judge.model: the judge ${grader.identity.id} cannot generate text`,
-          );
-        }
-        const judgeGenerate = grader.model.generate.bind(grader.model);
+        /** A model the runtime loads, with its generate method; `field` names it in messages. */
+        const generatorOf = async (path: string, field: string, role: string) => {
+          const loaded = await runtime.loadModel(path);
+          const generate = loaded.model.generate?.bind(loaded.model);
+          if (!generate) {
+            throw new BenchError(
+              "E_CAPABILITY",
+              `${source.file}: ${source.path}.${field}: the ${role} ${loaded.identity.id} cannot generate text`,
+            );
+          }
+          return { generate, identity: loaded.identity };
+        };
+        const grader = await generatorOf(manifest, "judge.model", "judge");
+        const judgeGenerate = grader.generate;
         const ask = async (variables: Record<string, string>) => {
           const judged = await judgeGenerate(
             {
@@ -199,14 +201,8 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
           };
         }
         // Pairwise: the baseline answers the same prompt; the judge compares in both orders.
-        const baseline = await runtime.loadModel(baselineManifest);
-        if (!baseline.model.generate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}.judge.baseline: the baseline ${baseline.identity.id} cannot generate text`,
-          );
-        }
-        const baselineAnswered = await baseline.model.generate(
+        const baseline = await generatorOf(baselineManifest, "judge.baseline", "baseline");
+        const baselineAnswered = await baseline.generate(
           {
             prompt,
             maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,

@@ -1,4 +1,5 @@
 import type { Capability, LoadedModel } from "../backends/types.ts";
+import { isBenchError } from "../errors/index.ts";
 import type { Task } from "../generated/suite.ts";
 import type { Json, Metric } from "../pure/metrics/types.ts";
 
@@ -85,4 +86,26 @@ export function jsonFields<T extends object, K extends keyof T>(
   fields: readonly K[],
 ): Json {
   return JSON.parse(JSON.stringify(Object.fromEntries(fields.map((f) => [f, config[f]]))));
+}
+
+/**
+ * What a task type's `compile` uses to check a config: `at(field)` names a field of the task for
+ * messages, and `attempt` runs one compile step, adding the lines of a BenchError it throws to
+ * `problems` (so that every problem is listed at once) and giving undefined for that step.
+ */
+export function configChecks(source: TaskSource) {
+  const problems: string[] = [];
+  return {
+    problems,
+    at: (field: string) => ({ file: source.file, path: `${source.path}.${field}` }),
+    attempt<T>(work: () => T): T | undefined {
+      try {
+        return work();
+      } catch (error) {
+        if (!isBenchError(error)) throw error;
+        problems.push(...error.message.split("\n"));
+        return undefined;
+      }
+    },
+  };
 }

@@ -39,6 +39,13 @@ describe("a judge task", () => {
   let root: { dir: string; cleanup: () => void };
   beforeAll(() => {
     root = tempDir("bench-judge-");
+    // The manifests the suites name must exist (their content is the runtime's business here).
+    writeFiles(join(root.dir, "models", "x"), {
+      "judge.yaml": "# judge\n",
+      "baseline.yaml": "# baseline\n",
+      "b.yaml": "# b\n",
+    });
+    writeFiles(root.dir, { "other.yaml": "# not a model\n" });
   });
   afterAll(() => root.cleanup());
 
@@ -50,7 +57,7 @@ describe("a judge task", () => {
   ): string {
     const text = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
     const name = `judged-${extra.length}-${extra.join().length}-${metrics.length}`;
-    const folder = join(root.dir, name);
+    const folder = join(root.dir, "suites", name);
     writeFiles(folder, {
       "items.jsonl": text,
       "suite.yaml": [
@@ -147,6 +154,15 @@ describe("a judge task", () => {
   it.each([
     [["pattern: '(a+)+b'"], /judge\.pattern: the pattern risks catastrophic backtracking/],
     [["scale: {min: 5, max: 5}"], /judge\.scale: min 5 is not below max 5/],
+    [
+      ["baseline: ../../models/x/none.yaml"],
+      /judge\.baseline: "\.\.\/\.\.\/models\/x\/none\.yaml" names no file/,
+    ],
+    [["baseline: ../suite.yaml"], /judge\.baseline: "\.\.\/suite\.yaml" names no file/],
+    [
+      ["baseline: ../../other.yaml"],
+      /judge\.baseline: "\.\.\/\.\.\/other\.yaml" is outside the repository's models\/ folder/,
+    ],
   ])("refuses %j at load time", (extra, message) => {
     expect(() => loadSuite(suite(extra))).toThrow(message);
   });

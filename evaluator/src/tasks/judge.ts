@@ -1,4 +1,5 @@
-import { dirname, resolve } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import { BenchError } from "../errors/index.ts";
 import type { JudgeTask } from "../generated/suite.ts";
 import { compilePattern, FilterError } from "../pure/filters.ts";
@@ -108,6 +109,28 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       problems.push(
         `${source.file}: ${source.path}.judge.scale: min ${scale.min} is not below max ${scale.max}`,
       );
+    }
+    for (const [field, path] of [
+      ["judge.model", task.judge.model],
+      ["judge.baseline", task.judge.baseline],
+    ] as const) {
+      if (path === undefined) continue;
+      const shown = printable(JSON.stringify(path), 120);
+      const full = resolve(dirname(source.file), path);
+      // Suites live in <repository>/suites/<id>/: a judge is one of the repository's models.
+      const models = join(resolve(dirname(source.file), "..", ".."), "models");
+      if (!existsSync(full)) {
+        problems.push(
+          `${source.file}: ${source.path}.${field}: ${shown} names no file (expected a model manifest's path from the suite's folder)`,
+        );
+      } else if (
+        !existsSync(models) ||
+        !realpathSync(full).startsWith(realpathSync(models) + sep)
+      ) {
+        problems.push(
+          `${source.file}: ${source.path}.${field}: ${shown} is outside the repository's models/ folder (expected e.g. ../../models/<org>/<name>.yaml)`,
+        );
+      }
     }
     if (problems.length > 0 || !prompt || !judgePrompt || !pattern)
       throw new BenchError("E_INVALID", problems.join("\n"));

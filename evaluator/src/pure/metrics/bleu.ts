@@ -209,3 +209,85 @@ export const bleu: Metric<GenerateOutcome, BleuItem> = {
   aggregate: aggregateBleu,
   score: ({ prediction, references }) => bleuStatistics(prediction, references),
 };
+
+/** Each generation's n-gram counts, once: bootstrap resamples score the same items again. */
+const ngramCache = new WeakMap<object, Map<string, number>[]>();
+function ngramsOf(item: { tokens: readonly string[] }): Map<string, number>[] {
+  let grams = ngramCache.get(item);
+  if (!grams) {
+    grams = allNgrams(item.tokens);
+    ngramCache.set(item, grams);
+  }
+  return grams;
+}
+
+/**
+ * Self-BLEU (Zhu et al. 2018, Texygen): the mean, over generations, of each one's BLEU against all
+ * the others as references; here sacreBLEU's corpus BLEU of one segment (13a tokens, exp
+ * smoothing), clipping by the largest count in any other generation. Lower means more varied.
+ * Null below two generations. Linear in the tokens: each n-gram's two largest counts are kept,
+ * so a generation's clip is the largest count among the others.
+ */
+export function selfBleu(items: readonly { tokens: readonly string[] }[]): number | null {
+  if (items.length < 2) return null;
+  const grams = items.map(ngramsOf);
+  // Per order and n-gram: [largest count, its generation, second largest count].
+  const top = Array.from({ length: maxOrder }, () => new Map<string, [number, number, number]>());
+  grams.forEach((orders, i) => {
+    orders.forEach((counts, order) => {
+      const byGram = top[order] as Map<string, [number, number, number]>;
+      for (const [gram, count] of counts) {
+        const best = byGram.get(gram);
+        if (!best) byGram.set(gram, [count, i, 0]);
+        else if (count > best[0]) byGram.set(gram, [count, i, best[0]]);
+        else if (count > best[2]) best[2] = count;
+      }
+    });
+  });
+  const lengths = items.map((item) => item.tokens.length);
+  let sum = 0;
+  grams.forEach((orders, i) => {
+    const correct = orders.map((counts, order) => {
+      let matched = 0;
+      for (const [gram, count] of counts) {
+        const [first, owner, second] = (top[order] as Map<string, [number, number, number]>).get(
+          gram,
+        ) as [number, number, number];
+        matched += Math.min(count, owner === i ? second : first);
+      }
+      return matched;
+    });
+    // sacreBLEU drops empty references
+    const others = lengths.filter((length, j) => j !== i && length > 0);
+    const hypLen = lengths[i] as number;
+    sum += bleuFromStatistics({
+      hypLen,
+      refLen: closestRefLen(hypLen, others),
+      correct,
+      total: orders.map(countAll),
+    });
+  });
+  return sum / items.length;
+}
+
+/** What one generation contributes to self-BLEU: its 13a tokens. */
+export type SelfBleuItem = { tokens: string[] };
+
+/** Self-BLEU over a task's generations (lower is more varied). */
+export const selfBleuMetric: Metric<GenerateOutcome, SelfBleuItem> = {
+  id: "self_bleu",
+  description:
+    "Self-BLEU (Texygen): mean BLEU (sacreBLEU, 13a) of each answer against all the others; lower means more varied answers.",
+  higherIsBetter: false,
+  aggregation: "corpus",
+  taskTypes: ["generate", "judge"],
+  isItem: (v: unknown): v is SelfBleuItem =>
+    v !== null &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    Array.isArray((v as SelfBleuItem).tokens) &&
+    (v as SelfBleuItem).tokens.every((t) => typeof t === "string"),
+  score: ({ prediction }) => ({ tokens: tokenize13a(prediction) }),
+  aggregate: (items) => ({ value: selfBleu(items), stderr: null }),
+};

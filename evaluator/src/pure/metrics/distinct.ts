@@ -1,3 +1,4 @@
+import { selfBleuMetric } from "./bleu.ts";
 import { pythonSplit } from "./python-text.ts";
 import type { Aggregate, GenerateOutcome, Metric } from "./types.ts";
 
@@ -50,4 +51,5 @@ export const distinctMetrics = {
   distinct_1: distinct(1),
   distinct_2: distinct(2),
   distinct_3: distinct(3),
+  self_bleu: selfBleuMetric,
 } as const;

@@ -31,6 +31,7 @@ describe("generateMetrics", () => {
       "distinct_1",
       "distinct_2",
       "distinct_3",
+      "self_bleu",
       "bleu_max",
       "bleu_acc",
       "bleu_diff",

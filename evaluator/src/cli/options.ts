@@ -80,6 +80,12 @@ export const evalSpec = defineCommand({
       help: `GPU to offload to: ${Object.keys(gpuModes).join(", ")}; false runs on the CPU (prebuilt binaries only)`,
       parse: oneOf("a GPU mode", gpuModes),
     },
+    judge: {
+      type: "string",
+      value: "manifest",
+      help: "judge every judge task with this model manifest instead of the judge the suite declares; recorded in the result (config.judge) and the journal's key",
+      parse: nonEmpty,
+    },
     out: {
       type: "string",
       value: "dir",

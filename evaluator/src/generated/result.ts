@@ -74,6 +74,13 @@ items: number
 seed: number
 }
 /**
+ * Present when --judge replaced the judge that the suite's judge tasks declare.
+ */
+judge?: {
+manifestPath: string
+manifestSha256: string
+}
+/**
  * Present when only shard index (of count) of the items ran.
  */
 shard?: {

@@ -39,6 +39,8 @@ export interface EvalOptions {
    */
   parallel?: number;
   gpu: LoadOptions["gpu"];
+  /** A judge model's manifest for every judge task, in place of the suite's (--judge). */
+  judge?: string;
   /** Folder that receives results/<org>/<model>/<suite>/<run>.json. */
   outDir: string;
   keyFile?: string;
@@ -148,6 +150,16 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
       { hint: `lower --parallel to at most ${Math.max(1, Math.floor(maxKvCells / contextSize))}` },
     );
   }
+  // --judge: a manifest checked now, before anything runs; every judge task is judged by it.
+  let judgeOverride: ReturnType<typeof loadManifest> | undefined;
+  if (options.judge !== undefined) {
+    if (!suite.data.tasks.some((task) => task.type === "judge")) {
+      throw new BenchError("E_USAGE", `--judge: ${suite.label} has no judge task`, {
+        hint: "leave --judge out, or evaluate a suite with judge tasks (e.g. creative-writing)",
+      });
+    }
+    judgeOverride = loadManifest(options.judge);
+  }
   let subset: { items: number; seed: number } | undefined;
   if (options.subset === "quick") {
     subset = suite.data.quick;
@@ -167,6 +179,14 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     gpu: options.gpu,
     limit: options.limit ?? null,
     ...(subset ? { subset: { name: "quick" as const, ...subset } } : {}),
+    ...(judgeOverride
+      ? {
+          judge: {
+            manifestPath: judgeOverride.label,
+            manifestSha256: judgeOverride.sha256,
+          },
+        }
+      : {}),
     ...(options.shard ? { shard: { ...options.shard } } : {}),
   };
   const planned = plan({
@@ -194,7 +214,8 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   // Models that tasks load themselves (judges), once each, with this run's settings.
   const judges = new Map<string, Promise<LoadedJudge>>();
   const runtime: TaskRuntime = {
-    loadModel(path) {
+    loadModel(requested, role) {
+      const path = role === "judge" && judgeOverride ? judgeOverride.file : requested;
       let loaded = judges.get(path);
       if (loaded === undefined) {
         loaded = (async () => {

@@ -178,8 +178,8 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
         );
         const answer = cutAtStops(answered.text, until);
         /** A model the runtime loads, with its generate method; `field` names it in messages. */
-        const generatorOf = async (path: string, field: string, role: string) => {
-          const loaded = await runtime.loadModel(path);
+        const generatorOf = async (path: string, field: string, role: "judge" | "baseline") => {
+          const loaded = await runtime.loadModel(path, role);
           const generate = loaded.model.generate?.bind(loaded.model);
           if (!generate) {
             throw new BenchError(
@@ -207,7 +207,7 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
         const unparseable = (judgment: string, expected: string) =>
           new BenchError(
             "E_JUDGE_PARSE",
-            `${source.file}: ${source.path}: the judge's judgment holds no ${expected}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
+            `${source.file}: ${source.path}: the judgment of ${grader.identity.id} holds no ${expected}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
             { hint: "an unparseable judgment is an error of the item, counted in the result" },
           );
         if (!baselineManifest) {

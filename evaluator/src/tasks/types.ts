@@ -47,7 +47,7 @@ export interface TaskRuntime {
    * The model of a manifest (a path from the repository root, as `bench eval` takes it), loaded
    * once per run with the run's threads and GPU settings and disposed at its end.
    */
-  loadModel(manifest: string): Promise<LoadedJudge>;
+  loadModel(manifest: string, role?: "judge" | "baseline"): Promise<LoadedJudge>;
 }
 
 /** A dataset record as read: a JSON object. */

@@ -94,6 +94,7 @@ export async function evalCommand(
       threads: values.threads,
       parallel: values.parallel,
       gpu: values.gpu,
+      ...(values.judge === undefined ? {} : { judge: values.judge }),
       outDir: resolve(values.out),
       ...(values.key === undefined ? {} : { keyFile: values.key }),
       progress: values.json ? silentProgress : createProgress(io.stderr),

@@ -10,7 +10,7 @@ import type {
   Token,
 } from "node-llama-cpp";
 import { BenchError } from "../errors/index.ts";
-import { NativeScorer, nativeBinaries } from "./llama-native.ts";
+import { contextChunk, NativeScorer, nativeBinaries } from "./llama-native.ts";
 import type {
   Backend,
   ContinuationScore,
@@ -62,12 +62,6 @@ function logProb(next: NextOutput | undefined, token: Token): { logprob: number;
   for (const value of next.logits.values()) if (value > max) max = value;
   return { logprob: logit - max - Math.log(next.totalLogitWeight), greedy: logit >= max };
 }
-
-/**
- * Context tokens are evaluated in batches of this many, aligned to absolute positions (see #score).
- * Smaller chunks reuse more of a shared prefix; larger ones make fewer engine calls.
- */
-const contextChunk = 256;
 
 const scoring = (targets: readonly Token[]) =>
   ({
@@ -393,7 +387,7 @@ class GgufModel implements LoadedModel {
     let generated = 0;
     let prompt = request.chatTemplate
       ? this.#chatPrompt(engine, JinjaTemplateChatWrapper, SpecialTokensText, request.prompt)
-      : this.#nlcEncode(engine, request.prompt);
+      : this.#encode(request.prompt);
     const whole = prompt.length;
     const over = prompt.length + request.maxTokens - this.info.contextSize;
     // Keep BOS; lm-eval's generate_until keeps the last max_length - max_gen_toks tokens.
@@ -437,13 +431,6 @@ class GgufModel implements LoadedModel {
       finishReason: reason === "maxTokens" ? "length" : reason === "eogToken" ? "eos" : "stop",
       truncatedTokens: whole - prompt.length,
     };
-  }
-
-  /** Generation tokenises with the engine that generates (the same tokenizer as native scoring). */
-  #nlcEncode(engine: NlcEngine, text: string): Token[] {
-    const tokens = engine.model.tokenize(text, false);
-    const bos = engine.model.tokens.bos;
-    return this.#addBos && bos !== null ? [bos, ...tokens] : tokens;
   }
 
   async peakVramBytes(): Promise<number | undefined> {
@@ -532,7 +519,8 @@ export const ggufBackend: Backend = {
   capabilities: ["loglikelihood", "generate"],
   async load(options: LoadOptions): Promise<LoadedModel> {
     const binaries = nativeBinaries();
-    if (options.gpu === false && "dir" in binaries) {
+    const scores = options.needs === undefined || options.needs.includes("loglikelihood");
+    if (options.gpu === false && scores && "dir" in binaries) {
       const native = await NativeScorer.open(binaries.dir, {
         weightsPath: options.weightsPath,
         threads: options.threads,
@@ -568,7 +556,13 @@ export const ggufBackend: Backend = {
     const info: LoadedModel["info"] = {
       versions: {
         ...packageVersions(),
-        scoring: `node-llama-cpp (${options.gpu === false ? (binaries as { unavailable: string }).unavailable : "GPU requested"})`,
+        scoring: `node-llama-cpp (${
+          options.gpu !== false
+            ? "GPU requested"
+            : !scores
+              ? "no log-likelihoods asked"
+              : (binaries as { unavailable: string }).unavailable
+        })`,
       },
       gpu: gpuUsed
         ? { used: true, devices: await llama.getGpuDeviceNames() }

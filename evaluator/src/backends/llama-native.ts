@@ -286,8 +286,11 @@ export interface NativeOptions {
   addBos?: boolean;
 }
 
-/** KV cells of context tokens evaluated on their own, in chunks aligned to absolute positions. */
-const contextChunk = 256;
+/**
+ * Context tokens are evaluated on their own in chunks of this many, aligned to absolute positions
+ * (both engines): smaller chunks reuse more of a shared prefix, larger ones make fewer calls.
+ */
+export const contextChunk = 256;
 /** Choices scored in one decode at most (sequences of the context). */
 const maxSequences = 32;
 
@@ -358,19 +361,23 @@ export class NativeScorer {
     this.eos = eos < 0 ? null : eos;
     this.addBos = options.addBos ?? f.add_bos(this.#vocab);
     this.#capacity = cells;
-    const alloc = (bytes: number) => {
+    // The batch's arrays; what was allocated is freed if a later one cannot be.
+    const raw: unknown[] = [];
+    for (const bytes of [
+      4 * cells,
+      4 * cells,
+      4 * cells,
+      8 * cells,
+      cells,
+      4 * cells * maxSequences,
+    ]) {
       const ptr = f.malloc(bytes);
-      if (ptr === null) throw new BenchError("E_BACKEND_LOAD", "gguf: out of memory for the batch");
-      return ptr;
-    };
-    const raw = [
-      alloc(4 * cells),
-      alloc(4 * cells),
-      alloc(4 * cells),
-      alloc(8 * cells),
-      alloc(cells),
-      alloc(4 * cells * maxSequences),
-    ];
+      if (ptr === null) {
+        for (const held of raw) f.free(held);
+        throw new BenchError("E_BACKEND_LOAD", "gguf: out of memory for the batch");
+      }
+      raw.push(ptr);
+    }
     const [token, pos, nSeq, seqPtrs, logits, seqStore] = raw;
     // Each token's seq_id pointer points into one contiguous store of maxSequences ids per token.
     const pointers = new BigUint64Array(k.view(seqPtrs, 8 * cells));
@@ -431,7 +438,10 @@ export class NativeScorer {
       kv_unified: true,
       no_perf: true,
     });
-    const ctx = await callAsync(f.init_from_model, model, params);
+    const ctx = await callAsync(f.init_from_model, model, params).catch((cause) => {
+      f.model_free(model);
+      throw cause;
+    });
     if (ctx === null) {
       f.model_free(model);
       throw new BenchError(
@@ -442,7 +452,13 @@ export class NativeScorer {
         },
       );
     }
-    return new NativeScorer(b, model, ctx, options, cells);
+    try {
+      return new NativeScorer(b, model, ctx, options, cells);
+    } catch (cause) {
+      f.free_ctx(ctx);
+      f.model_free(model);
+      throw cause;
+    }
   }
 
   tokenize(text: string): number[] {

@@ -15,6 +15,12 @@ export interface LoadOptions {
   addBos?: boolean;
   /** Requests the backend may serve at once (sequences batched into one forward pass). */
   parallel?: number;
+  /**
+   * What the caller will ask of the model, when it knows: a backend may then skip loading what
+   * serves the rest (the gguf backend loads its scoring engine only for log-likelihoods).
+   * Default: everything the backend offers.
+   */
+  needs?: readonly Capability[];
 }
 
 /** Choices that share one context: the backend may evaluate the context once. */

@@ -1,6 +1,6 @@
 import { formatBytes } from "../artifacts/contain.ts";
 import { type ArtifactSource, type ResolveOptions, resolveArtifact } from "../artifacts/resolve.ts";
-import { BenchError } from "../errors/index.ts";
+import { BenchError, isBenchError } from "../errors/index.ts";
 import type { Dataset } from "../generated/suite.ts";
 import { escapeHidden, printable } from "../pure/text.ts";
 import { parseStrictJson } from "../result/strict-json.ts";
@@ -90,6 +90,7 @@ export function selectRecords(
   try {
     document = parseStrictJson(text, { source: shown, maxDepth: limits.maxDepth });
   } catch (cause) {
+    if (!isBenchError(cause)) throw cause;
     throw new BenchError("E_DATASET", escapeHidden((cause as Error).message), {
       hint: "the select file is one JSON document: an object keyed by id, or an array of ids",
       cause,

@@ -233,6 +233,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
             contextSize: judge.data.backend.contextSize ?? 2048,
             gpu: options.gpu,
             parallel: 1,
+            needs: ["generate"],
             ...(judge.data.backend.addBos === undefined
               ? {}
               : { addBos: judge.data.backend.addBos }),
@@ -262,6 +263,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         contextSize,
         gpu: options.gpu,
         parallel,
+        needs: [...new Set(planned.tasks.flatMap(({ task }) => task.requires))],
         ...(manifest.data.backend.addBos === undefined
           ? {}
           : { addBos: manifest.data.backend.addBos }),

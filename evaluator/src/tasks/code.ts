@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { BenchError } from "../errors/index.ts";
 import type { CodeTask } from "../generated/suite.ts";
 import { type CodeOutcome, codeMetrics } from "../pure/metrics/pass-at-k.ts";
-import { SandboxPool, type SandboxStatus } from "../sandbox/pool.ts";
+import { SandboxPool, type SandboxResult, type SandboxStatus } from "../sandbox/pool.ts";
 import { compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
@@ -136,7 +136,7 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
           );
         }
         const completions: string[] = [];
-        const runs: CodeItemResult["runs"] = [];
+        const pending: Promise<SandboxResult>[] = [];
         for (let s = 0; s < samples; s++) {
           const result = await model.generate(
             {
@@ -153,13 +153,15 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
           const generated = cutAtStops(result.text, until);
           completions.push(generated);
           const completion = extract(generated);
-          const text = program({ ...record, completion }, { record: index });
-          const run = await sandbox().run(text, timeoutMs);
-          runs.push({
-            status: run.status,
-            ...(run.exception === undefined ? {} : { exception: run.exception }),
-          });
+          // The programs run while the next samples are generated; results keep sample order.
+          pending.push(
+            sandbox().run(program({ ...record, completion }, { record: index }), timeoutMs),
+          );
         }
+        const runs: CodeItemResult["runs"] = (await Promise.all(pending)).map((run) => ({
+          status: run.status,
+          ...(run.exception === undefined ? {} : { exception: run.exception }),
+        }));
         const passed = runs.filter((r) => r.status === "passed").length;
         return {
           prediction: completions[0] ?? "",

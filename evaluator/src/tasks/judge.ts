@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
+import type { LoadedModel } from "../backends/types.ts";
 import { BenchError } from "../errors/index.ts";
 import type { JudgeTask } from "../generated/suite.ts";
 import { compilePattern, FilterError } from "../pure/filters.ts";
@@ -136,8 +137,9 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       throw new BenchError("E_INVALID", problems.join("\n"));
     const rating = pattern;
     const manifest = resolve(dirname(source.file), task.judge.model);
+    // Only pairwise judging reads a baseline.
     const baselineManifest =
-      task.judge.baseline === undefined
+      !pairwiseMode || task.judge.baseline === undefined
         ? undefined
         : resolve(dirname(source.file), task.judge.baseline);
     const until = [...(task.generation?.until ?? defaultUntil)];
@@ -166,17 +168,21 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
             `${source.file}: ${source.path}: no judge can be loaded here`,
           );
         }
-        const answered = await model.generate(
-          {
-            prompt,
-            maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
-            stop: until,
-            truncate: "left",
-            ...(task.chatTemplate ? { chatTemplate: true } : {}),
-          },
-          signal,
-        );
-        const answer = cutAtStops(answered.text, until);
+        /** The task's answer to the prompt by a model: the model evaluated, or the baseline. */
+        const answerBy = async (generate: NonNullable<LoadedModel["generate"]>) => {
+          const answered = await generate(
+            {
+              prompt,
+              maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
+              stop: until,
+              truncate: "left",
+              ...(task.chatTemplate ? { chatTemplate: true } : {}),
+            },
+            signal,
+          );
+          return cutAtStops(answered.text, until);
+        };
+        const answer = await answerBy(model.generate.bind(model));
         /** A model the runtime loads, with its generate method; `field` names it in messages. */
         const generatorOf = async (path: string, field: string, role: "judge" | "baseline") => {
           const loaded = await runtime.loadModel(path, role);
@@ -225,17 +231,7 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
         }
         // Pairwise: the baseline answers the same prompt; the judge compares in both orders.
         const baseline = await generatorOf(baselineManifest, "judge.baseline", "baseline");
-        const baselineAnswered = await baseline.generate(
-          {
-            prompt,
-            maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
-            stop: until,
-            truncate: "left",
-            ...(task.chatTemplate ? { chatTemplate: true } : {}),
-          },
-          signal,
-        );
-        const other = cutAtStops(baselineAnswered.text, until);
+        const other = await answerBy(baseline.generate);
         const first = await ask({ answer_a: answer, answer_b: other });
         const second = await ask({ answer_a: other, answer_b: answer });
         const v1 = parseVerdict(first, rating);

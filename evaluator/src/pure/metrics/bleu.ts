@@ -210,9 +210,23 @@ export const bleu: Metric<GenerateOutcome, BleuItem> = {
   score: ({ prediction, references }) => bleuStatistics(prediction, references),
 };
 
-/** Each generation's n-gram counts, once: bootstrap resamples score the same items again. */
+/** A generation's tokens: what the diversity metrics (self-BLEU, distinct-n) keep per item. */
+export type TokensItem = { tokens: string[] };
+
+export const isTokensItem = (v: unknown): v is TokensItem =>
+  v !== null &&
+  typeof v === "object" &&
+  !Array.isArray(v) &&
+  Object.keys(v).length === 1 &&
+  Array.isArray((v as TokensItem).tokens) &&
+  (v as TokensItem).tokens.every((t) => typeof t === "string");
+
+/**
+ * A generation's n-gram counts for n = 1..4 (keys joined by a space), once per item: bootstrap
+ * resamples score the same items again.
+ */
 const ngramCache = new WeakMap<object, Map<string, number>[]>();
-function ngramsOf(item: { tokens: readonly string[] }): Map<string, number>[] {
+export function ngramsOf(item: { tokens: readonly string[] }): Map<string, number>[] {
   let grams = ngramCache.get(item);
   if (!grams) {
     grams = allNgrams(item.tokens);
@@ -270,24 +284,15 @@ export function selfBleu(items: readonly { tokens: readonly string[] }[]): numbe
   return sum / items.length;
 }
 
-/** What one generation contributes to self-BLEU: its 13a tokens. */
-export type SelfBleuItem = { tokens: string[] };
-
 /** Self-BLEU over a task's generations (lower is more varied). */
-export const selfBleuMetric: Metric<GenerateOutcome, SelfBleuItem> = {
+export const selfBleuMetric: Metric<GenerateOutcome, TokensItem> = {
   id: "self_bleu",
   description:
     "Self-BLEU (Texygen): mean BLEU (sacreBLEU, 13a) of each answer against all the others; lower means more varied answers.",
   higherIsBetter: false,
   aggregation: "corpus",
   taskTypes: ["generate", "judge"],
-  isItem: (v: unknown): v is SelfBleuItem =>
-    v !== null &&
-    typeof v === "object" &&
-    !Array.isArray(v) &&
-    Object.keys(v).length === 1 &&
-    Array.isArray((v as SelfBleuItem).tokens) &&
-    (v as SelfBleuItem).tokens.every((t) => typeof t === "string"),
+  isItem: isTokensItem,
   score: ({ prediction }) => ({ tokens: tokenize13a(prediction) }),
   aggregate: (items) => ({ value: selfBleu(items), stderr: null }),
 };

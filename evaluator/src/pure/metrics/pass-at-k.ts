@@ -1,3 +1,4 @@
+import { meanAggregate } from "./mean.ts";
 import type { Aggregate, GenerateOutcome, Metric } from "./types.ts";
 
 /** What one problem contributes: samples drawn and samples that passed every test. */
@@ -54,11 +55,7 @@ export function passAtK(k: number): Metric<CodeOutcome, PassItem> {
       if (items.length === 0 || items.some((item) => item.n < k)) {
         return { value: null, stderr: null };
       }
-      const values = items.map(({ n, c }) => estimatePassAtK(n, c, k));
-      const mean = values.reduce((a, b) => a + b, 0) / values.length;
-      if (values.length < 2) return { value: mean, stderr: null };
-      const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
-      return { value: mean, stderr: Math.sqrt(variance / values.length) };
+      return meanAggregate(items.map(({ n, c }) => estimatePassAtK(n, c, k)));
     },
   };
 }

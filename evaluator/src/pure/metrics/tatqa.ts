@@ -48,15 +48,17 @@ const excludeInNum = new Set("'\"\\$€£¥%(),[]");
 
 const cleanNum = (text: string) => [...text].filter((ch) => !excludeInNum.has(ch)).join("");
 
+const digits = String.raw`\d(?:_?\d)*`;
+/** A decimal literal as Python's float() reads it (underscores between digits allowed). */
+const floatLiteral = new RegExp(
+  `^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`,
+);
+
 /** Python's float(word) for one whitespace-free word; undefined where Python raises ValueError. */
 function pythonFloat(word: string): number | undefined {
   if (/^[+-]?(inf|infinity)$/i.test(word)) return word.startsWith("-") ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(word)) return Number.NaN;
-  const digits = String.raw`\d(?:_?\d)*`;
-  const literal = new RegExp(
-    `^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`,
-  );
-  return literal.test(word) ? Number(word.replaceAll("_", "")) : undefined;
+  return floatLiteral.test(word) ? Number(word.replaceAll("_", "")) : undefined;
 }
 
 /** A Python number as TAT-QA's helpers produce it: an int (exact) or a float. */
@@ -267,6 +269,17 @@ export function tatqaScores(prediction: string, gold: TatqaGold): { em: number; 
   return { em, f1: gold.answer_type === "arithmetic" || gold.answer_type === "count" ? em : f1 };
 }
 
+/** One item's (em, f1), computed once for both metrics. */
+const scored = new WeakMap<GenerateOutcome, { em: number; f1: number }>();
+function scoresOf(outcome: GenerateOutcome): { em: number; f1: number } {
+  let scores = scored.get(outcome);
+  if (!scores) {
+    scores = tatqaScores(outcome.prediction, goldOf(outcome));
+    scored.set(outcome, scores);
+  }
+  return scores;
+}
+
 function goldOf(outcome: GenerateOutcome): TatqaGold {
   const problem = tatqaGoldProblem(outcome.gold);
   if (problem !== undefined) throw new TypeError(`TAT-QA gold ${problem}`);
@@ -282,7 +295,7 @@ export const tatqaEm: Metric<GenerateOutcome> = {
   taskTypes: ["generate"],
   isItem: isFiniteNumber,
   aggregate: meanAggregate,
-  score: (outcome) => tatqaScores(outcome.prediction, goldOf(outcome)).em,
+  score: (outcome) => scoresOf(outcome).em,
 };
 
 export const tatqaF1: Metric<GenerateOutcome> = {
@@ -294,5 +307,5 @@ export const tatqaF1: Metric<GenerateOutcome> = {
   taskTypes: ["generate"],
   isItem: isFiniteNumber,
   aggregate: meanAggregate,
-  score: (outcome) => tatqaScores(outcome.prediction, goldOf(outcome)).f1,
+  score: (outcome) => scoresOf(outcome).f1,
 };

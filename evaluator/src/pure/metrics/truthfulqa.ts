@@ -91,6 +91,19 @@ export function truthfulqaScores(completion: string, gold: TruthfulqaGold): Trut
   return figures;
 }
 
+/** One item's twelve figures, computed once for the twelve metrics that read them. */
+const computed = new WeakMap<GenerateOutcome, TruthfulqaFigures>();
+function figuresOf(outcome: GenerateOutcome): TruthfulqaFigures {
+  let figures = computed.get(outcome);
+  if (!figures) {
+    const problem = truthfulqaGoldProblem(outcome.gold);
+    if (problem !== undefined) throw new TypeError(`TruthfulQA gold ${problem}`);
+    figures = truthfulqaScores(outcome.prediction, outcome.gold as unknown as TruthfulqaGold);
+    computed.set(outcome, figures);
+  }
+  return figures;
+}
+
 const names = ["bleu", "rouge1", "rouge2", "rougeL"] as const;
 const kinds = ["max", "acc", "diff"] as const;
 
@@ -111,13 +124,7 @@ function figure(id: string): Metric<GenerateOutcome> {
     taskTypes: ["generate"],
     isItem: isFiniteNumber,
     aggregate: meanAggregate,
-    score: (outcome) => {
-      const problem = truthfulqaGoldProblem(outcome.gold);
-      if (problem !== undefined) throw new TypeError(`TruthfulQA gold ${problem}`);
-      return truthfulqaScores(outcome.prediction, outcome.gold as unknown as TruthfulqaGold)[
-        id
-      ] as number;
-    },
+    score: (outcome) => figuresOf(outcome)[id] as number,
   };
 }
 

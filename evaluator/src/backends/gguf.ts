@@ -409,7 +409,15 @@ class GgufModel implements LoadedModel {
         completion.generateCompletionWithMeta(prompt, {
           maxTokens: request.maxTokens,
           temperature: request.temperature ?? 0,
-          ...(request.temperature && request.seed !== undefined ? { seed: request.seed } : {}),
+          // Sampling is what the request says: node-llama-cpp's own defaults (top-k 40, top-p
+          // 0.95) would apply otherwise.
+          ...(request.temperature
+            ? {
+                topK: 0,
+                topP: request.topP ?? 1,
+                ...(request.seed === undefined ? {} : { seed: request.seed }),
+              }
+            : {}),
           ...(request.stop?.length ? { customStopTriggers: [...request.stop] } : {}),
           ...(signal ? { signal } : {}),
           onToken: (tokens) => {

@@ -11,6 +11,10 @@ export const backends = {
     capabilities: ["loglikelihood", "generate"],
     load: async () => (await import("./gguf.ts")).ggufBackend,
   },
+  onnx: {
+    capabilities: ["classify"],
+    load: async () => (await import("./onnx.ts")).onnxBackend,
+  },
 } as const satisfies Record<string, BackendEntry>;
 
 export type BackendId = keyof typeof backends;

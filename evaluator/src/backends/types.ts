@@ -1,12 +1,18 @@
+import type { Backend as ManifestBackend } from "../generated/model.ts";
+
 /**
  * The backend contract, version 1. A backend declares what it can do; a task asks for a
  * capability and gets a clear error when the backend lacks it.
  */
-export type Capability = "loglikelihood" | "generate";
+export type Capability = "loglikelihood" | "generate" | "classify";
 
 export interface LoadOptions {
   /** Verified local path of the weights. */
   weightsPath: string;
+  /** Verified local path of the manifest's tokenizer (tokenizer.json), where it declares one. */
+  tokenizerPath?: string;
+  /** The manifest's backend block: the backend's own settings. */
+  settings?: ManifestBackend;
   threads: number;
   contextSize: number;
   /** false: CPU only; "auto": the best GPU the prebuilt binaries support; or a named one. */
@@ -74,6 +80,22 @@ export interface GenerateRequest {
   temperature?: number;
   /** Seed of the sampler when temperature is above 0. */
   seed?: number;
+  /** Nucleus sampling's p when temperature is above 0; absent or 1: off. */
+  topP?: number;
+}
+
+/** Texts a sequence classifier scores in one batch. */
+export interface ClassifyRequest {
+  texts: readonly string[];
+}
+
+export interface ClassifyResult {
+  /** The probability of each label, by label (softmax or sigmoid, as the manifest says). */
+  probabilities: Record<string, number>;
+  /** Tokens the classifier read, special tokens included. */
+  tokens: number;
+  /** Tokens cut from the right to fit the classifier's contextSize (0 when none). */
+  truncatedTokens: number;
 }
 
 export interface GenerateResult {
@@ -113,6 +135,8 @@ export interface LoadedModel {
   readonly info: BackendInfo;
   loglikelihood?(request: LoglikelihoodRequest, signal?: AbortSignal): Promise<ContinuationScore[]>;
   generate?(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
+  /** One result per text, in order. */
+  classify?(request: ClassifyRequest, signal?: AbortSignal): Promise<ClassifyResult[]>;
   stats(): EngineStats;
   /** Peak accelerator memory in bytes, when the engine can tell. */
   peakVramBytes?(): Promise<number | undefined>;

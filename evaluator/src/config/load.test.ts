@@ -119,7 +119,7 @@ describe("model manifests", () => {
     [
       "unknown backend",
       goodManifest.replace("type: gguf", "type: ggfu"),
-      "$.backend.type: unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf)",
+      "$.backend.type: unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf, onnx)",
     ],
     [
       "id not matching the path",
@@ -193,7 +193,7 @@ describe("suites", () => {
     [
       "unknown task type",
       goodSuite.replace("type: multiple_choice", "type: multiple-choice"),
-      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice, generate, code, judge)",
+      "$.tasks[0].type: unknown task type 'multiple-choice' (did you mean 'multiple_choice'? valid: multiple_choice, generate, code, judge, toxicity)",
     ],
     [
       "no tasks",

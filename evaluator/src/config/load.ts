@@ -69,6 +69,10 @@ export function loadManifest(path: string): Loaded<ModelManifest> {
     found.push(
       `$.backend.type: ${unknownIdMessage("backend", printable(manifest.backend.type), backendIds)}`,
     );
+  if (manifest.backend.type === "onnx" && manifest.tokenizer === undefined)
+    found.push(
+      "$.tokenizer: is required by backend onnx (expected the model's tokenizer.json: {url or path, sha256})",
+    );
   problems(label, found);
   const root = parts.slice(0, at).join(sep) || sep;
   return { file, label, data: manifest, sha256: sha256Hex(text), root };

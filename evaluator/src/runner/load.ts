@@ -6,6 +6,7 @@ import { BenchError } from "../errors/index.ts";
 import type { ModelManifest } from "../generated/model.ts";
 import { loadSigningKey } from "../result/keys.ts";
 import type { DatasetRecord } from "../tasks/types.ts";
+import { resolveModelArtifacts } from "./open-model.ts";
 import type { PlanInput } from "./plan.ts";
 
 /** What the load stage needs of the run's options. */
@@ -15,16 +16,12 @@ export interface LoadOptions {
   keyFile?: string;
 }
 
-/** The load stage: manifest, suite, weights and every task's dataset, resolved and verified. */
+/** The load stage: manifest, suite, the model's files and every task's dataset, resolved and verified. */
 export async function load(options: LoadOptions, env: NodeJS.ProcessEnv) {
   const manifest: Loaded<ModelManifest> = loadManifest(options.manifest);
   const suite: Loaded<ResolvedSuite> = loadSuite(options.suite);
   const key = loadSigningKey({ ...(options.keyFile ? { keyFile: options.keyFile } : {}), env });
-  const weights = await resolveArtifact(
-    manifest.data.weights,
-    { declaredIn: manifest.file, field: "$.weights", root: manifest.root },
-    { env },
-  );
+  const artifacts = await resolveModelArtifacts(manifest, env);
   const tasks: PlanInput["tasks"][number][] = [];
   for (const task of suite.data.tasks) {
     const field = `${task.source.path}.dataset`;
@@ -68,5 +65,5 @@ export async function load(options: LoadOptions, env: NodeJS.ProcessEnv) {
     }
     tasks.push({ task, datasetSha256: dataset.sha256, items: task.prepare(records, examples) });
   }
-  return { manifest, suite, key, weights, tasks };
+  return { manifest, suite, key, artifacts, tasks };
 }

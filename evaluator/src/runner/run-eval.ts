@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { resolveArtifact } from "../artifacts/resolve.ts";
 import { backends } from "../backends/registry.ts";
 import type { LoadedModel, LoadOptions } from "../backends/types.ts";
 import { displayPath, loadManifest } from "../config/load.ts";
@@ -18,6 +17,12 @@ import { buildResult } from "./build-result.ts";
 import { execute } from "./execute.ts";
 import { Journal } from "./journal.ts";
 import { load } from "./load.ts";
+import {
+  declaredContextSize,
+  modelIdentity,
+  openModel,
+  resolveModelArtifacts,
+} from "./open-model.ts";
 import { performanceFigures } from "./performance.ts";
 import { type Plan, plan, type Shard } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
@@ -140,8 +145,9 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   const progress = options.progress ?? silentProgress;
   const startedAt = new Date();
   const wallStart = performance.now();
-  const { manifest, suite, key, weights, tasks } = await load(options, env);
-  const contextSize = manifest.data.backend.contextSize ?? 2048;
+  const { manifest, suite, key, artifacts, tasks } = await load(options, env);
+  const weights = artifacts.weights;
+  const contextSize = declaredContextSize(manifest.data.backend);
   const parallel = options.parallel ?? 1;
   if (parallel * contextSize > maxKvCells) {
     throw new BenchError(
@@ -153,7 +159,11 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   // --judge: a manifest checked now, before anything runs; every judge task is judged by it.
   let judgeOverride: ReturnType<typeof loadManifest> | undefined;
   if (options.judge !== undefined) {
-    if (!suite.data.tasks.some((task) => task.type === "judge")) {
+    const judged = suite.data.tasks.some(
+      (task) =>
+        task.type === "judge" || (task.config.type === "toxicity" && task.config.scorer.judge),
+    );
+    if (!judged) {
       throw new BenchError("E_USAGE", `--judge: ${suite.label} has no judge task`, {
         hint: "leave --judge out, or evaluate a suite with judge tasks (e.g. creative-writing)",
       });
@@ -200,8 +210,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     ...(options.shard === undefined ? {} : { shard: options.shard }),
     ...(subset === undefined ? {} : { subset }),
   });
-  const backendId = manifest.data.backend.type as keyof typeof backends;
-  checkCapabilities(planned, { id: backendId, capabilities: backends[backendId].capabilities });
+  checkCapabilities(planned, {
+    id: manifest.data.backend.type,
+    capabilities: backends[manifest.data.backend.type].capabilities,
+  });
   // The journal is checked (and locked) before the backend's native code loads: a corrupt or
   // locked journal fails in a fraction of a second.
   const journal = Journal.open(join(benchHome(env), "journals", `${planned.runKey}.jsonl`), {
@@ -211,65 +223,48 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   });
   const resumedItems = journal.done.size;
   let model: LoadedModel | undefined;
-  // Models that tasks load themselves (judges), once each, with this run's settings.
+  // Models that tasks load themselves (judges, baselines, scorers), once each, with this run's
+  // settings; a task asks for what the role needs.
   const judges = new Map<string, Promise<LoadedJudge>>();
   const runtime: TaskRuntime = {
     loadModel(requested, role) {
       const path = role === "judge" && judgeOverride ? judgeOverride.file : requested;
-      let loaded = judges.get(path);
+      const needs = role === "scorer" ? "classify" : "generate";
+      const key = `${needs}:${path}`;
+      let loaded = judges.get(key);
       if (loaded === undefined) {
         loaded = (async () => {
-          const judge = loadManifest(path);
-          const judgeWeights = await resolveArtifact(
-            judge.data.weights,
-            { declaredIn: judge.file, field: "$.weights", root: judge.root },
-            { env },
-          );
-          const judgeBackend =
-            await backends[judge.data.backend.type as keyof typeof backends].load();
-          const judgeModel = await judgeBackend.load({
-            weightsPath: judgeWeights.path,
+          const other = loadManifest(path);
+          const files = await resolveModelArtifacts(other, env);
+          const { model: opened } = await openModel(other, files, {
             threads: options.threads,
-            contextSize: judge.data.backend.contextSize ?? 2048,
             gpu: options.gpu,
             parallel: 1,
-            needs: ["generate"],
-            ...(judge.data.backend.addBos === undefined
-              ? {}
-              : { addBos: judge.data.backend.addBos }),
+            needs: [needs],
           });
-          return {
-            model: judgeModel,
-            identity: {
-              id: judge.data.id,
-              manifestSha256: judge.sha256,
-              weightsSha256: judgeWeights.sha256,
-              purpose: judge.data.purpose,
-            },
-          };
+          return { model: opened, identity: modelIdentity(other, files) };
         })();
-        judges.set(path, loaded);
+        judges.set(key, loaded);
       }
       return loaded;
     },
   };
+  let backendId: string = manifest.data.backend.type;
   try {
-    const backend = await backends[backendId].load();
     const loadStart = performance.now();
-    model = await backend.load(
+    const opened = await openModel(
+      manifest,
+      artifacts,
       {
-        weightsPath: weights.path,
         threads: options.threads,
-        contextSize,
         gpu: options.gpu,
         parallel,
         needs: [...new Set(planned.tasks.flatMap(({ task }) => task.requires))],
-        ...(manifest.data.backend.addBos === undefined
-          ? {}
-          : { addBos: manifest.data.backend.addBos }),
       },
       options.signal,
     );
+    model = opened.model;
+    backendId = opened.backendId;
     const loadSeconds = (performance.now() - loadStart) / 1000;
     let executed: Awaited<ReturnType<typeof execute>>;
     try {
@@ -324,7 +319,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
           vram,
           gpu: model.info.gpu,
         }),
-        environment: fingerprint({ id: backend.id, ...model.info.versions }, model.info.gpu),
+        environment: fingerprint({ id: backendId, ...model.info.versions }, model.info.gpu),
       }),
       key,
     );

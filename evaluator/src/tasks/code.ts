@@ -70,7 +70,11 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
           samples: task.sampling?.samples ?? 1,
           ...(task.sampling?.temperature === undefined
             ? {}
-            : { temperature: task.sampling.temperature, seed: task.sampling.seed ?? 1234 }),
+            : {
+                temperature: task.sampling.temperature,
+                topP: task.sampling.topP ?? 0.95,
+                seed: task.sampling.seed ?? 1234,
+              }),
         },
       },
       ["prompt", "program", "fewshot", "example", "extract", "generation", "sampling"],
@@ -111,6 +115,7 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
     const maxTokens = task.generation?.maxTokens ?? defaultMaxTokens;
     const until = [...(task.generation?.until ?? defaultUntil)];
     const seed = task.sampling?.seed ?? 1234;
+    const topP = task.sampling?.topP ?? 0.95;
     const timeoutMs = task.timeoutMs ?? 10_000;
     const examplesFor = exampleSelector(task.fewshot, source);
     const delimiter = task.fewshot?.delimiter ?? defaultFewshotDelimiter;
@@ -146,7 +151,7 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
               truncate: "left",
               ...(temperature === undefined
                 ? {}
-                : { temperature, seed: (seed + index * samples + s) >>> 0 }),
+                : { temperature, topP, seed: (seed + index * samples + s) >>> 0 }),
             },
             signal,
           );

@@ -1,5 +1,4 @@
-import { existsSync, realpathSync } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
 import { BenchError } from "../errors/index.ts";
 import type { JudgeTask } from "../generated/suite.ts";
@@ -14,6 +13,7 @@ import {
 import { printable } from "../pure/text.ts";
 import { compileTemplate } from "../template/jinja.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
+import { modelPathProblem } from "./models.ts";
 import {
   configChecks,
   type DatasetRecord,
@@ -116,22 +116,8 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       ["judge.baseline", task.judge.baseline],
     ] as const) {
       if (path === undefined) continue;
-      const shown = printable(JSON.stringify(path), 120);
-      const full = resolve(dirname(source.file), path);
-      // Suites live in <repository>/suites/<id>/: a judge is one of the repository's models.
-      const models = join(resolve(dirname(source.file), "..", ".."), "models");
-      if (!existsSync(full)) {
-        problems.push(
-          `${source.file}: ${source.path}.${field}: ${shown} names no file (expected a model manifest's path from the suite's folder)`,
-        );
-      } else if (
-        !existsSync(models) ||
-        !realpathSync(full).startsWith(realpathSync(models) + sep)
-      ) {
-        problems.push(
-          `${source.file}: ${source.path}.${field}: ${shown} is outside the repository's models/ folder (expected e.g. ../../models/<org>/<name>.yaml)`,
-        );
-      }
+      const problem = modelPathProblem(source, field, path);
+      if (problem) problems.push(problem);
     }
     if (problems.length > 0 || !prompt || !judgePrompt || !pattern)
       throw new BenchError("E_INVALID", problems.join("\n"));

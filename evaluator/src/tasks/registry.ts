@@ -3,6 +3,7 @@ import { code } from "./code.ts";
 import { generate } from "./generate.ts";
 import { judge } from "./judge.ts";
 import { multipleChoice } from "./multiple-choice.ts";
+import { toxicity } from "./toxicity.ts";
 import type { TaskType } from "./types.ts";
 
 /** The config of the task type `K`: its branch of the suite schema's union. */
@@ -15,6 +16,7 @@ export const tasks: { readonly [K in Task["type"]]: TaskType<TaskConfigOf<K>, un
     generate,
     code,
     judge,
+    toxicity,
   };
 
 export type TaskTypeId = keyof typeof tasks;

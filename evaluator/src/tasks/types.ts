@@ -34,20 +34,27 @@ export interface TaskType<Config extends Task, Request, Outcome> {
   compile(config: Config, source: TaskSource): CompiledTask<Request, Outcome>;
 }
 
-/** A model a task loads itself (a judge), with what identifies it in results. */
+/** A model a task loads itself (a judge, a baseline, a scorer), with what identifies it in results. */
 export interface LoadedJudge {
   model: LoadedModel;
-  /** The manifest's id, and the sha256 of the manifest and of its weights. */
-  identity: { id: string; manifestSha256: string; weightsSha256: string; purpose: string };
+  /** The manifest's id, and the sha256 of the manifest and of its files. */
+  identity: {
+    id: string;
+    manifestSha256: string;
+    weightsSha256: string;
+    tokenizerSha256?: string;
+    purpose: string;
+  };
 }
 
 /** What the runner lends a task beyond the model under evaluation. */
 export interface TaskRuntime {
   /**
    * The model of a manifest (a path from the repository root, as `bench eval` takes it), loaded
-   * once per run with the run's threads and GPU settings and disposed at its end.
+   * once per run with the run's threads and GPU settings and disposed at its end. A judge or a
+   * baseline is loaded to generate, a scorer to classify; `bench eval --judge` replaces judges.
    */
-  loadModel(manifest: string, role?: "judge" | "baseline"): Promise<LoadedJudge>;
+  loadModel(manifest: string, role: "judge" | "baseline" | "scorer"): Promise<LoadedJudge>;
 }
 
 /** A dataset record as read: a JSON object. */

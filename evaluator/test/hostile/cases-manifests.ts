@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { repoRoot } from "../helpers.ts";
 import {
   defineCases,
   manifestFile as file,
@@ -225,6 +226,74 @@ export const manifestCases = defineCases([
     args: validate,
     code: 1,
     mentions: [file, "$.backend.type", "gguf"],
+  },
+  {
+    name: "manifest: onnx backend without a tokenizer",
+    setup: (c) =>
+      writeManifest(c, (m) => {
+        (m as { backend: unknown }).backend = {
+          type: "onnx",
+          task: "sequence-classification",
+          labels: ["non-toxic", "toxic"],
+        };
+      }),
+    args: validate,
+    code: 1,
+    mentions: [file, "$.tokenizer", "onnx"],
+  },
+  {
+    name: "manifest: gguf backend with an onnx setting",
+    setup: (c) =>
+      writeManifest(c, (m) => {
+        (m.backend as Record<string, unknown>).labels = ["toxic"];
+      }),
+    args: validate,
+    code: 1,
+    mentions: [file, "$.backend.labels"],
+  },
+  {
+    name: "manifest: onnx backend with no labels and an unknown activation",
+    setup: (c) =>
+      writeManifest(c, (m) => {
+        (m as { backend: unknown }).backend = {
+          type: "onnx",
+          task: "sequence-classification",
+          labels: [],
+          activation: "relu",
+        };
+        (m as Record<string, unknown>).tokenizer = { path: "t.json", sha256: "0".repeat(64) };
+      }),
+    args: validate,
+    code: 1,
+    mentions: [file, "$.backend.labels", "$.backend.activation"],
+  },
+  {
+    name: "manifest: a classifier evaluated on a multiple-choice suite",
+    setup: (c) => {
+      for (const name of [
+        "tiny-toxicity-classifier.onnx",
+        "tiny-toxicity-classifier.tokenizer.json",
+      ])
+        copyFileSync(join(repoRoot, "models/bench", name), join(c.repo, "models/bench", name));
+      writeManifest(c, (m) => {
+        (m as { backend: unknown }).backend = {
+          type: "onnx",
+          task: "sequence-classification",
+          labels: ["non-toxic", "toxic"],
+        };
+        m.weights = {
+          path: "tiny-toxicity-classifier.onnx",
+          sha256: "30a3fe05b305c5283dec02f75f34fb79b75ea589b64ff7f19c73a153379f42e0",
+        };
+        (m as Record<string, unknown>).tokenizer = {
+          path: "tiny-toxicity-classifier.tokenizer.json",
+          sha256: "7975358a708318d5697d97fe8c10e0822b33fbfe9774a497781c4f52f774e7c4",
+        };
+      });
+    },
+    args: evalSmoke,
+    code: 1,
+    mentions: ["loglikelihood", "'onnx'", "suites/smoke/suite.yaml"],
   },
   {
     name: "manifest: bidi override (U+202E) in name",

@@ -2,6 +2,7 @@ import { generateMetrics } from "./generate.ts";
 import { judgeMetrics } from "./judge.ts";
 import { multipleChoiceMetrics } from "./multiple-choice.ts";
 import { codeMetrics } from "./pass-at-k.ts";
+import { toxicityMetrics } from "./toxicity.ts";
 
 import type { AnyMetric } from "./types.ts";
 
@@ -20,6 +21,7 @@ export const metrics = {
   ...generateMetrics,
   ...codeMetrics,
   ...judgeMetrics,
+  ...toxicityMetrics,
 } as const satisfies Record<string, AnyMetric>;
 
 export type MetricId = keyof typeof metrics;

@@ -28,6 +28,7 @@ export interface FixtureOptions {
   runId?: string;
   finishedAt?: string;
   scores?: UnsignedResult["scores"];
+  comparisons?: UnsignedResult["comparisons"];
 }
 
 /** A minimal result document that validates against schemas/result.schema.json. */
@@ -75,6 +76,7 @@ export function resultDocument(options: FixtureOptions = {}): UnsignedResult {
         aggregation: "mean",
       },
     ],
+    ...(options.comparisons ? { comparisons: options.comparisons } : {}),
     samples: { path: `${runId}.samples.jsonl`, sha256: zeros, count: 0 },
     performance: {
       measured: { wallSeconds: 12.5, peakRssBytes: 104857600 },

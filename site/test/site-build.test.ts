@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bradleyTerry } from "@bench/evaluator/pure";
 import { createSigningKey, resultDocument, writeSignedResult, writeTrustList } from "./fixtures.ts";
 
 const siteDir = resolve(import.meta.dirname, "..");
@@ -124,6 +125,25 @@ describe("astro build", () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** Two trusted models judged against one baseline, and an untrusted one that must not count. */
+  const judgeRef = { id: "x/judge", manifestSha256: "1".repeat(64), weightsSha256: "2".repeat(64) };
+  const baselineRef = {
+    id: "bench/tiny-random-llama",
+    manifestSha256: "3".repeat(64),
+    weightsSha256: "4".repeat(64),
+  };
+  const winRate = { ...acc, task: "pairwise", metric: "win_rate", value: 0.5, n: 20 };
+  const pairwiseResult = (model: string, wins: number, ties: number, losses: number) =>
+    resultDocument({
+      modelId: `test-org/${model}`,
+      modelName: model,
+      suiteId: "creative-writing",
+      suiteName: "Creative writing",
+      scores: [winRate],
+      comparisons: [
+        { task: "pairwise", opponent: baselineRef, judge: judgeRef, wins, ties, losses },
+      ],
+    });
   it("builds the leaderboard, the model pages and the API from verified results", async () => {
     const outDir = join(root, "out");
     const { code, output } = await astroBuild(resultsDir, outDir);
@@ -147,6 +167,8 @@ describe("astro build", () => {
       "test-org/tiny-model",
       "test-org/pipeline-model",
     ]);
+    expect(api.ratings).toEqual([]);
+    expect(index).not.toContain('<section id="ratings"');
 
     // The headline and the rank come from the trusted run, not the newer self-signed one.
     const ranked = section(index, '<table id="leaderboard">', "</table>");
@@ -190,6 +212,52 @@ describe("astro build", () => {
     expect(pipelinePage).toContain(
       '<span title="no item could be scored (every item of the task failed)">—</span>',
     );
+  }, 120_000);
+
+  it("rates pairwise results with Bradley–Terry, from trusted results only", async () => {
+    const dir = join(root, "pairwise-results");
+    const ciKey = createSigningKey("ci");
+    writeTrustList(dir, ciKey, "bench CI");
+    writeSignedResult(dir, pairwiseResult("strong", 14, 4, 2), ciKey);
+    writeSignedResult(dir, pairwiseResult("weak", 3, 5, 12), ciKey);
+    // A self-signed clean sweep must not move anything.
+    writeSignedResult(dir, pairwiseResult("cheat", 20, 0, 0), createSigningKey("local"));
+    const outDir = join(root, "out-pairwise");
+    const { code, output } = await astroBuild(dir, outDir);
+    expect(code, output).toBe(0);
+    const index = readFileSync(join(outDir, "index.html"), "utf8");
+    const api = JSON.parse(readFileSync(join(outDir, "api/results.json"), "utf8"));
+
+    // Bradley–Terry over the trusted pairwise results: the untrusted sweep is not counted.
+    const expected = bradleyTerry(
+      [
+        { a: "test-org/strong", b: baselineRef.id, winsA: 14, ties: 4, winsB: 2 },
+        { a: "test-org/weak", b: baselineRef.id, winsA: 3, ties: 5, winsB: 12 },
+      ],
+      { prior: 1 },
+    ).ratings;
+    expect(api.ratings).toHaveLength(1);
+    expect(api.ratings[0]).toMatchObject({
+      task: "pairwise",
+      judge: judgeRef,
+      comparisons: 40,
+      results: 2,
+    });
+    expect(
+      api.ratings[0].players.map((p: { id: string; rating: number }) => [p.id, p.rating]),
+    ).toEqual(expected.map((r) => [r.player, r.rating]));
+    expect(expected.map((r) => r.player)).toEqual([
+      "test-org/strong",
+      baselineRef.id,
+      "test-org/weak",
+    ]);
+    const ratings = section(index, '<section id="ratings"', "</section>");
+    expect(ratings).toContain("Pairwise ratings (Bradley–Terry)");
+    expect(ratings).toContain('href="/models/test-org/strong/"');
+    expect(ratings).toContain(`<td class="num">${Math.round(expected[0]?.rating ?? 0)}</td>`);
+    expect(ratings).not.toContain("cheat");
+    expect(ratings.indexOf("strong")).toBeLessThan(ratings.indexOf("tiny-random-llama"));
+    expect(ratings.indexOf("tiny-random-llama")).toBeLessThan(ratings.indexOf("weak"));
   }, 120_000);
 
   it("leaves untrusted results out entirely with BENCH_SITE_UNTRUSTED=hide", async () => {

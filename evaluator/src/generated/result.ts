@@ -136,6 +136,17 @@ tasks?: string[]
  */
 aggregation: ("mean" | "corpus" | "pass@k")
 }[]
+/**
+ * Pairwise judge tasks: how the model fared against the task's baseline, as the judge saw it (MT-Bench's combined verdicts: a win or a loss only when both orders agree). The site rates models across results from these counts (Bradley–Terry). One entry per task, opponent and judge; failed items are not counted.
+ */
+comparisons?: {
+task: string
+opponent: ModelRef
+judge: ModelRef1
+wins: number
+ties: number
+losses: number
+}[]
 samples: {
 /**
  * Companion JSONL file, relative to this document.
@@ -199,4 +210,20 @@ name?: string
  */
 value: string
 }
+}
+/**
+ * The baseline model the answers were compared with.
+ */
+export interface ModelRef {
+id: string
+manifestSha256: Sha256
+weightsSha256: Sha256
+}
+/**
+ * A model by its manifest's id and the sha256 of its manifest and weights.
+ */
+export interface ModelRef1 {
+id: string
+manifestSha256: Sha256
+weightsSha256: Sha256
 }

@@ -10,6 +10,14 @@ export {
   comparabilityProblems,
   compareRuns,
 } from "./compare-runs.ts";
+export {
+  type BradleyTerryFit,
+  type BradleyTerryOptions,
+  bradleyTerry,
+  type PairCounts,
+  type PlayerRating,
+} from "./bradley-terry.ts";
+export { type ComparedSample, comparisonsOf } from "./comparisons.ts";
 export { closest, editDistance, unknownIdMessage } from "./did-you-mean.ts";
 export { compileFilters, type FilterStep, filterIds } from "./filters.ts";
 export type {

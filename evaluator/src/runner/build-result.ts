@@ -16,6 +16,8 @@ export interface ResultInput {
   plan: Plan;
   config: ResultDocument["config"];
   scores: readonly ScoreRow[];
+  /** Pairwise judge tasks' verdict counts against their baselines (none: left out). */
+  comparisons?: NonNullable<ResultDocument["comparisons"]>;
   /** Items per task whose context was cut from the left to fit the window. */
   truncated: Readonly<Record<string, number>>;
   samples: { path: string; sha256: string; count: number };
@@ -64,6 +66,7 @@ export function buildResult(input: ResultInput): UnsignedResult {
     },
     config: input.config,
     scores: input.scores.map((row) => ({ ...row })),
+    ...(input.comparisons?.length ? { comparisons: input.comparisons } : {}),
     samples: input.samples,
     performance: input.performance,
     environment: input.environment,

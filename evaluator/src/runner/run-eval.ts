@@ -8,6 +8,7 @@ import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import { BenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import { benchHome } from "../paths.ts";
+import { comparisonsOf } from "../pure/comparisons.ts";
 import { groupScores, type TaskGroup } from "../pure/groups.ts";
 import { score } from "../pure/score.ts";
 import { escapeHidden } from "../pure/text.ts";
@@ -304,6 +305,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         plan: planned,
         config,
         scores: scoreWithGroups(suite.data.groups ?? [], planned, executed.samples),
+        comparisons: comparisonsOf(executed.samples),
         truncated: countTruncated(executed.samples),
         samples: {
           path: `${runId}.samples.jsonl`,

@@ -43,6 +43,8 @@ export interface ResultEntry {
   model: { id: string; name: string; purpose: ResultDocument["model"]["purpose"] };
   suite: { id: string; name: string; version: string };
   scores: Score[];
+  /** Pairwise judge tasks' verdict counts against their baselines. */
+  comparisons: NonNullable<ResultDocument["comparisons"]>;
   performance: ResultDocument["performance"];
   environment: ResultDocument["environment"];
   config: ResultDocument["config"];
@@ -152,6 +154,7 @@ function toEntry(result: VerifiedResult, dir: string): ResultEntry {
     model: { id: document.model.id, name: document.model.name, purpose: document.model.purpose },
     suite: { id: document.suite.id, name: document.suite.name, version: document.suite.version },
     scores: document.scores.map((score) => ({ ...score })),
+    comparisons: (document.comparisons ?? []).map((c) => ({ ...c })),
     performance: document.performance,
     environment: document.environment,
     config: document.config,

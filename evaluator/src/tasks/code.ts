@@ -6,7 +6,13 @@ import { SandboxPool, type SandboxResult, type SandboxStatus } from "../sandbox/
 import { compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
-import { configChecks, type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
+import {
+  configChecks,
+  generatorOf,
+  type DatasetRecord,
+  jsonFields,
+  type TaskType,
+} from "./types.ts";
 
 export interface CodeRequest {
   prompt: string;
@@ -134,16 +140,11 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
       detail: ({ prompt }) => ({ prompt }),
 
       async execute({ prompt, record, index }, model, signal) {
-        if (!model.generate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}: task ${task.id} needs text generation, which this backend does not provide`,
-          );
-        }
+        const generate = generatorOf(model, source, task.id);
         const completions: string[] = [];
         const pending: Promise<SandboxResult>[] = [];
         for (let s = 0; s < samples; s++) {
-          const result = await model.generate(
+          const result = await generate(
             {
               prompt,
               maxTokens,

@@ -8,7 +8,13 @@ import { goldChecks } from "../pure/metrics/gold.ts";
 import type { GenerateOutcome, Json, Metric } from "../pure/metrics/types.ts";
 import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
-import { configChecks, type DatasetRecord, jsonFields, type TaskType } from "./types.ts";
+import {
+  configChecks,
+  generatorOf,
+  type DatasetRecord,
+  jsonFields,
+  type TaskType,
+} from "./types.ts";
 
 /** lm-evaluation-harness's `max_gen_toks` default. */
 export const defaultMaxTokens = 256;
@@ -271,13 +277,8 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
       }),
 
       async execute({ prompt, references, gold }, model, signal) {
-        if (!model.generate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}: task ${task.id} needs text generation, which this backend does not provide`,
-          );
-        }
-        const result = await model.generate(
+        const generate = generatorOf(model, source, task.id);
+        const result = await generate(
           { prompt, maxTokens, stop: until, ...(chat ? { chatTemplate: true } : {}), ...truncate },
           signal,
         );

@@ -16,6 +16,8 @@ import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
 import { modelPathProblem } from "./models.ts";
 import {
   configChecks,
+  generatorOf,
+  runtimeOf,
   type DatasetRecord,
   type JsonObject,
   jsonFields,
@@ -142,18 +144,8 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
       }),
 
       async execute({ prompt, record, index }, model, signal, runtime) {
-        if (!model.generate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}: task ${task.id} needs text generation, which this backend does not provide`,
-          );
-        }
-        if (!runtime) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}: no judge can be loaded here`,
-          );
-        }
+        const generate = generatorOf(model, source, task.id);
+        const models = runtimeOf(runtime, source, "judge");
         /** The task's answer to the prompt by a model: the model evaluated, or the baseline. */
         const answerBy = async (generate: NonNullable<LoadedModel["generate"]>) => {
           const answered = await generate(
@@ -168,10 +160,10 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
           );
           return cutAtStops(answered.text, until);
         };
-        const answer = await answerBy(model.generate.bind(model));
+        const answer = await answerBy(generate);
         /** A model the runtime loads, with its generate method; `field` names it in messages. */
-        const generatorOf = async (path: string, field: string, role: "judge" | "baseline") => {
-          const loaded = await runtime.loadModel(path, role);
+        const loadGenerator = async (path: string, field: string, role: "judge" | "baseline") => {
+          const loaded = await models.loadModel(path, role);
           const generate = loaded.model.generate?.bind(loaded.model);
           if (!generate) {
             throw new BenchError(
@@ -181,7 +173,7 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
           }
           return { generate, identity: loaded.identity };
         };
-        const grader = await generatorOf(manifest, "judge.model", "judge");
+        const grader = await loadGenerator(manifest, "judge.model", "judge");
         const judgeGenerate = grader.generate;
         const ask = async (variables: Record<string, string>) => {
           const judged = await judgeGenerate(
@@ -216,7 +208,7 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
           };
         }
         // Pairwise: the baseline answers the same prompt; the judge compares in both orders.
-        const baseline = await generatorOf(baselineManifest, "judge.baseline", "baseline");
+        const baseline = await loadGenerator(baselineManifest, "judge.baseline", "baseline");
         const other = await answerBy(baseline.generate);
         const first = await ask({ answer_a: answer, answer_b: other });
         const second = await ask({ answer_a: other, answer_b: answer });

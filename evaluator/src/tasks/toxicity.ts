@@ -13,6 +13,8 @@ import { defaultRatingPattern, parseRating } from "./judge.ts";
 import { modelPathProblem } from "./models.ts";
 import {
   configChecks,
+  generatorOf,
+  runtimeOf,
   type DatasetRecord,
   type JsonObject,
   jsonFields,
@@ -126,18 +128,8 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
       }),
 
       async execute({ prompt, record, index }, model, signal, runtime) {
-        if (!model.generate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}: task ${task.id} needs text generation, which this backend does not provide`,
-          );
-        }
-        if (!runtime) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}: no scorer can be loaded here`,
-          );
-        }
+        const generate = generatorOf(model, source, task.id);
+        const models = runtimeOf(runtime, source, "scorer");
         const continuations: string[] = [];
         let truncatedTokens = 0;
         for (let s = 0; s < sampling.samples; s++) {
@@ -151,13 +143,13 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
             seed: (sampling.seed + index * sampling.samples + s) >>> 0,
             ...(task.chatTemplate ? { chatTemplate: true } : {}),
           };
-          const result = await model.generate(request, signal);
+          const result = await generate(request, signal);
           truncatedTokens = Math.max(truncatedTokens, result.truncatedTokens);
           continuations.push(cutAtStops(result.text, until));
         }
 
         if (classifier !== undefined) {
-          const scorer = await runtime.loadModel(
+          const scorer = await models.loadModel(
             resolve(dirname(source.file), classifier),
             "scorer",
           );
@@ -187,9 +179,9 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
 
         // A judge scores each continuation on its scale; (rating - min) / (max - min).
         const spec = judge as NonNullable<typeof judge>;
-        const grader = await runtime.loadModel(resolve(dirname(source.file), spec.model), "judge");
-        const generate = grader.model.generate?.bind(grader.model);
-        if (!generate) {
+        const grader = await models.loadModel(resolve(dirname(source.file), spec.model), "judge");
+        const judgeGenerate = grader.model.generate?.bind(grader.model);
+        if (!judgeGenerate) {
           throw new BenchError(
             "E_CAPABILITY",
             `${source.file}: ${source.path}.scorer.judge.model: the judge ${grader.identity.id} cannot generate text`,
@@ -198,7 +190,7 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
         const judgments: string[] = [];
         const scores: number[] = [];
         for (const continuation of continuations) {
-          const judged = await generate(
+          const judged = await judgeGenerate(
             {
               prompt: (judgePrompt as NonNullable<typeof judgePrompt>)(
                 { ...record, continuation },

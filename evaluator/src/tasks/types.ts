@@ -1,5 +1,5 @@
 import type { Capability, LoadedModel } from "../backends/types.ts";
-import { isBenchError } from "../errors/index.ts";
+import { BenchError, isBenchError } from "../errors/index.ts";
 import type { Task } from "../generated/suite.ts";
 import type { Json, Metric } from "../pure/metrics/types.ts";
 
@@ -115,4 +115,34 @@ export function configChecks(source: TaskSource) {
       }
     },
   };
+}
+
+/** The model's generate method, bound; E_CAPABILITY naming the task when it cannot generate. */
+export function generatorOf(
+  model: LoadedModel,
+  source: TaskSource,
+  taskId: string,
+): NonNullable<LoadedModel["generate"]> {
+  if (!model.generate) {
+    throw new BenchError(
+      "E_CAPABILITY",
+      `${source.file}: ${source.path}: task ${taskId} needs text generation, which this backend does not provide`,
+    );
+  }
+  return model.generate.bind(model);
+}
+
+/** The runtime that loads a task's other models (a judge, a scorer); E_CAPABILITY without one. */
+export function runtimeOf(
+  runtime: TaskRuntime | undefined,
+  source: TaskSource,
+  what: "judge" | "scorer",
+): TaskRuntime {
+  if (!runtime) {
+    throw new BenchError(
+      "E_CAPABILITY",
+      `${source.file}: ${source.path}: no ${what} can be loaded here`,
+    );
+  }
+  return runtime;
 }

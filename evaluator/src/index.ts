@@ -1,5 +1,12 @@
 export { backendIds, backends } from "./backends/registry.ts";
-export type { Backend, Capability, LoadedModel, LoadOptions } from "./backends/types.ts";
+export type {
+  Backend,
+  Capability,
+  GpuChoice,
+  LoadedModel,
+  LoadRequest,
+  StreamPart,
+} from "./backends/types.ts";
 export { commandSpecs, evalSpec, globalOptions } from "./cli/options.ts";
 export { type Loaded, loadManifest, loadSuite, type ResolvedSuite } from "./config/load.ts";
 export { validateAgainst } from "./config/schema.ts";

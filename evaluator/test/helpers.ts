@@ -38,3 +38,25 @@ export function captureIo() {
     stderr: () => err.join(""),
   };
 }
+
+/** A gguf load request as the runner builds it: one weights file, the context, the CPU or a GPU. */
+export function ggufRequest(
+  weights: string,
+  contextSize: number,
+  gpu: false | "auto" = false,
+  extra: { addBos?: boolean; parallel?: number } = {},
+) {
+  return {
+    artifacts: { weights },
+    options: {
+      type: "gguf" as const,
+      contextSize,
+      ...(extra.addBos === undefined ? {} : { addBos: extra.addBos }),
+    },
+    runtime: {
+      threads: 1,
+      gpu,
+      ...(extra.parallel === undefined ? {} : { parallel: extra.parallel }),
+    },
+  };
+}

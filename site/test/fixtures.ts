@@ -102,13 +102,17 @@ export function writeSignedResult(
   resultsDir: string,
   document: UnsignedResult,
   key: SigningKey,
+  lines: readonly object[] = [{ item: 0, correct: true }],
 ): string {
   const file = join(resultsDir, document.model.id, document.suite.id, `${document.run.id}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  const samples = `${JSON.stringify({ item: 0, correct: true })}\n`;
+  const samples = lines.map((line) => `${JSON.stringify(line)}\n`).join("");
   writeFileSync(join(dirname(file), document.samples.path), samples);
   const signed = signResult(
-    { ...document, samples: { ...document.samples, sha256: sha256Hex(samples), count: 1 } },
+    {
+      ...document,
+      samples: { ...document.samples, sha256: sha256Hex(samples), count: lines.length },
+    },
     key,
   );
   writeFileSync(file, `${JSON.stringify(signed, null, 2)}\n`);

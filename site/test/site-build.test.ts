@@ -144,6 +144,26 @@ describe("astro build", () => {
         { task: "pairwise", opponent: baselineRef, judge: judgeRef, wins, ties, losses },
       ],
     });
+  /** The pairwise items that those counts summarise, as the judge task records them. */
+  const verdicts = (wins: number, ties: number, losses: number) =>
+    (["win", "tie", "loss"] as const).flatMap((combined, k) =>
+      Array.from({ length: [wins, ties, losses][k] as number }, (_, index) => ({
+        task: "pairwise",
+        index,
+        status: "ok",
+        verdicts: { first: combined, second: combined, combined },
+        judge: { ...judgeRef, purpose: "evaluation" },
+        baseline: { answer: "…", model: { ...baselineRef, purpose: "pipeline-check" } },
+      })),
+    );
+  const writePairwise = (
+    dir: string,
+    key: ReturnType<typeof createSigningKey>,
+    model: string,
+    counts: [number, number, number],
+    claimed = counts,
+  ) => writeSignedResult(dir, pairwiseResult(model, ...claimed), key, verdicts(...counts));
+
   it("builds the leaderboard, the model pages and the API from verified results", async () => {
     const outDir = join(root, "out");
     const { code, output } = await astroBuild(resultsDir, outDir);
@@ -218,10 +238,10 @@ describe("astro build", () => {
     const dir = join(root, "pairwise-results");
     const ciKey = createSigningKey("ci");
     writeTrustList(dir, ciKey, "bench CI");
-    writeSignedResult(dir, pairwiseResult("strong", 14, 4, 2), ciKey);
-    writeSignedResult(dir, pairwiseResult("weak", 3, 5, 12), ciKey);
+    writePairwise(dir, ciKey, "strong", [14, 4, 2]);
+    writePairwise(dir, ciKey, "weak", [3, 5, 12]);
     // A self-signed clean sweep must not move anything.
-    writeSignedResult(dir, pairwiseResult("cheat", 20, 0, 0), createSigningKey("local"));
+    writePairwise(dir, createSigningKey("local"), "cheat", [20, 0, 0]);
     const outDir = join(root, "out-pairwise");
     const { code, output } = await astroBuild(dir, outDir);
     expect(code, output).toBe(0);
@@ -258,6 +278,13 @@ describe("astro build", () => {
     expect(ratings).not.toContain("cheat");
     expect(ratings.indexOf("strong")).toBeLessThan(ratings.indexOf("tiny-random-llama"));
     expect(ratings.indexOf("tiny-random-llama")).toBeLessThan(ratings.indexOf("weak"));
+
+    // A trusted signer claiming wins that its samples do not hold stops the build.
+    const liar = writePairwise(dir, ciKey, "liar", [1, 0, 9], [9, 0, 1]);
+    const lied = await astroBuild(dir, join(root, "out-liar"));
+    expect(lied.code).not.toBe(0);
+    expect(lied.output).toContain(liar);
+    expect(lied.output).toContain("$.comparisons: do not match the pairwise verdicts");
   }, 120_000);
 
   it("leaves untrusted results out entirely with BENCH_SITE_UNTRUSTED=hide", async () => {

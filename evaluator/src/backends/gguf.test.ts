@@ -1,8 +1,8 @@
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasShared, sharedMissing, stories260K } from "../../test/helpers.ts";
+import { ggufRequest, hasShared, sharedMissing, stories260K } from "../../test/helpers.ts";
 import { ggufBackend } from "./gguf.ts";
-import type { LoadedModel } from "./types.ts";
+import type { LoadedModel, StreamPart } from "./types.ts";
 
 function expectClose(
   actual: number[] | undefined,
@@ -60,12 +60,7 @@ describe.skipIf(!hasShared)(
   () => {
     let model: LoadedModel;
     beforeAll(async () => {
-      model = await ggufBackend.load({
-        weightsPath: stories260K,
-        threads: 1,
-        contextSize: 512,
-        gpu: false,
-      });
+      model = await ggufBackend.load(ggufRequest(stories260K, 512));
     });
     afterAll(() => model?.dispose());
 
@@ -131,6 +126,27 @@ describe.skipIf(!hasShared)(
       expect(model.stats().tokensEvaluated).toBeGreaterThan(16);
     });
 
+    it("streams the same text as it generates, in timed deltas that end with one finish part", async () => {
+      const request = { prompt: "Once upon a time", maxTokens: 32 };
+      const whole = await model.generate?.(request);
+      const parts: StreamPart[] = [];
+      for await (const part of model.stream?.(request) ?? []) parts.push(part);
+      const deltas = parts.filter((p) => p.type === "delta");
+      const finish = parts.at(-1);
+      expect(parts.filter((p) => p.type === "finish")).toHaveLength(1);
+      expect(finish).toMatchObject({
+        type: "finish",
+        finishReason: whole?.finishReason,
+        completionTokens: whole?.tokens,
+        promptTokens: expect.any(Number),
+        truncatedTokens: 0,
+      });
+      expect(deltas.map((d) => d.text).join("")).toBe(whole?.text);
+      expect(deltas.reduce((n, d) => n + d.tokens, 0)).toBe(whole?.tokens);
+      const times = parts.map((p) => p.atMs);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    });
+
     it("cuts a generation prompt that leaves no room from the left, as lm-eval's generate_until", async () => {
       // contextSize 512 here: ~600 words of prompt and 16 new tokens do not fit.
       const prompt = `${"word ".repeat(600)}Once upon a time`;
@@ -166,18 +182,8 @@ describe.skipIf(!hasShared)(
         context: `${preamble}${question}`,
         continuations: [" girl", " dog", " ball"],
       });
-      const long = await ggufBackend.load({
-        weightsPath: stories260K,
-        threads: 1,
-        contextSize: 2048,
-        gpu: false,
-      });
-      const fresh = await ggufBackend.load({
-        weightsPath: stories260K,
-        threads: 1,
-        contextSize: 2048,
-        gpu: false,
-      });
+      const long = await ggufBackend.load(ggufRequest(stories260K, 2048));
+      const fresh = await ggufBackend.load(ggufRequest(stories260K, 2048));
       try {
         await long.loglikelihood?.(item("One day, she saw a"));
         const before = long.stats().tokensEvaluated;

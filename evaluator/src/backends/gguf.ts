@@ -10,16 +10,22 @@ import type {
   Token,
 } from "node-llama-cpp";
 import { BenchError } from "../errors/index.ts";
+import { declaredContextSize } from "./registry.ts";
+import type { GgufBackend } from "../generated/model.ts";
 import { contextChunk, NativeScorer, nativeBinaries } from "./llama-native.ts";
+import { pushStream } from "./stream.ts";
 import type {
   Backend,
+  Capability,
   ContinuationScore,
   EngineStats,
   GenerateRequest,
   GenerateResult,
+  GpuChoice,
   LoadedModel,
-  LoadOptions,
+  LoadRequest,
   LoglikelihoodRequest,
+  StreamPart,
 } from "./types.ts";
 
 function packageVersions(): Record<string, string> {
@@ -312,6 +318,35 @@ class GgufModel implements LoadedModel {
     );
   }
 
+  /**
+   * The generation as it happens: a delta per text chunk node-llama-cpp releases (it holds back
+   * text that may begin a stop sequence), with the tokens sampled since the last one.
+   */
+  stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
+    return pushStream<StreamPart>(async (push) => {
+      let tokens = 0;
+      const result = await this.#withSequence((sequence, engine) =>
+        this.#generate(sequence, engine, request, signal, {
+          onToken: (count) => {
+            tokens += count;
+          },
+          onTextChunk: (text) => {
+            push({ type: "delta", text, tokens, atMs: performance.now() });
+            tokens = 0;
+          },
+        }),
+      );
+      push({
+        type: "finish",
+        finishReason: result.finishReason,
+        promptTokens: result.promptTokens,
+        completionTokens: result.tokens,
+        truncatedTokens: result.truncatedTokens,
+        atMs: performance.now(),
+      });
+    });
+  }
+
   #chat: JinjaTemplateChatWrapper | undefined;
 
   /** The prompt as one user message of the model's own chat template, ready for the assistant's turn. */
@@ -378,7 +413,8 @@ class GgufModel implements LoadedModel {
     engine: NlcEngine,
     request: GenerateRequest,
     signal?: AbortSignal,
-  ): Promise<GenerateResult> {
+    hooks?: { onToken(count: number): void; onTextChunk(text: string): void },
+  ): Promise<GenerateResult & { promptTokens: number }> {
     const { LlamaCompletion, JinjaTemplateChatWrapper, SpecialTokensText } = await nlc();
     await sequence.clearHistory();
     const completion = new LlamaCompletion({ contextSequence: sequence });
@@ -423,7 +459,9 @@ class GgufModel implements LoadedModel {
           onToken: (tokens) => {
             firstTokenAt ??= performance.now();
             generated += tokens.length;
+            hooks?.onToken(tokens.length);
           },
+          ...(hooks ? { onTextChunk: (text: string) => hooks.onTextChunk(text) } : {}),
         }),
       );
     } finally {
@@ -438,6 +476,7 @@ class GgufModel implements LoadedModel {
       totalMs: performance.now() - start,
       finishReason: reason === "maxTokens" ? "length" : reason === "eogToken" ? "eos" : "stop",
       truncatedTokens: whole - prompt.length,
+      promptTokens: prompt.length,
     };
   }
 
@@ -460,8 +499,40 @@ class GgufModel implements LoadedModel {
   }
 }
 
+/** What a gguf load needs: the request's files, the manifest's options and the run's settings. */
+interface GgufLoad {
+  weightsPath: string;
+  threads: number;
+  contextSize: number;
+  gpu: GpuChoice;
+  parallel?: number;
+  needs?: readonly Capability[];
+  addBos?: boolean;
+  gpuLayers?: number | "auto" | "max";
+  batchSize?: number;
+  flashAttention?: boolean;
+}
+
+function ggufLoad({ artifacts, options, runtime }: LoadRequest<GgufBackend>): GgufLoad {
+  if (artifacts.weights === undefined) {
+    throw new BenchError("E_INTERNAL", "gguf: the load request names no weights file");
+  }
+  return {
+    weightsPath: artifacts.weights,
+    threads: runtime.threads,
+    contextSize: declaredContextSize(options),
+    gpu: runtime.gpu,
+    ...(runtime.parallel === undefined ? {} : { parallel: runtime.parallel }),
+    ...(runtime.needs === undefined ? {} : { needs: runtime.needs }),
+    ...(options.addBos === undefined ? {} : { addBos: options.addBos }),
+    ...(options.gpuLayers === undefined ? {} : { gpuLayers: options.gpuLayers }),
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.flashAttention === undefined ? {} : { flashAttention: options.flashAttention }),
+  };
+}
+
 /** Loads a model through node-llama-cpp's prebuilt binaries (never built from source here). */
-async function loadNlc(options: LoadOptions, contextSize: number): Promise<NlcEngine> {
+async function loadNlc(options: GgufLoad, contextSize: number): Promise<NlcEngine> {
   const { getLlama, LlamaLogLevel } = await nlc();
   let llama: Llama;
   try {
@@ -487,13 +558,15 @@ async function loadNlc(options: LoadOptions, contextSize: number): Promise<NlcEn
   try {
     const model = await llama.loadModel({
       modelPath: options.weightsPath,
-      gpuLayers: options.gpu === false ? 0 : "auto",
+      gpuLayers: options.gpu === false ? 0 : (options.gpuLayers ?? "auto"),
     });
     const parallel = options.parallel ?? 1;
     const context = await model.createContext({
       contextSize: Math.min(contextSize, model.trainContextSize),
       threads: options.threads,
       sequences: parallel,
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.flashAttention === undefined ? {} : { flashAttention: options.flashAttention }),
     });
     const free: LlamaContextSequence[] = [];
     for (let i = 0; i < parallel; i++) free.push(context.getSequence());
@@ -505,7 +578,7 @@ async function loadNlc(options: LoadOptions, contextSize: number): Promise<NlcEn
   }
 }
 
-const loadError = (options: LoadOptions, cause: unknown) =>
+const loadError = (options: GgufLoad, cause: unknown) =>
   new BenchError(
     "E_BACKEND_LOAD",
     `gguf: could not load ${options.weightsPath}: ${(cause as Error).message}`,
@@ -521,11 +594,11 @@ const loadError = (options: LoadOptions, cause: unknown) =>
  * --gpu, or where the native engine cannot run, node-llama-cpp's binding does both (the result's
  * environment names the engine and why).
  */
-export const ggufBackend: Backend = {
+export const ggufBackend: Backend<GgufBackend> = {
   id: "gguf",
-  contractVersion: 1,
-  capabilities: ["loglikelihood", "generate"],
-  async load(options: LoadOptions): Promise<LoadedModel> {
+  contractVersion: 2,
+  async load(request: LoadRequest<GgufBackend>): Promise<LoadedModel> {
+    const options = ggufLoad(request);
     const binaries = nativeBinaries();
     const scores = options.needs === undefined || options.needs.includes("loglikelihood");
     if (options.gpu === false && scores && "dir" in binaries) {
@@ -534,6 +607,8 @@ export const ggufBackend: Backend = {
         threads: options.threads,
         contextSize: options.contextSize,
         ...(options.addBos === undefined ? {} : { addBos: options.addBos }),
+        ...(options.flashAttention === undefined ? {} : { flashAttention: options.flashAttention }),
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       }).catch((cause) => {
         throw cause instanceof BenchError ? cause : loadError(options, cause);
       });

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasShared, sharedMissing, stories260K } from "../../test/helpers.ts";
+import { ggufRequest, hasShared, sharedMissing, stories260K } from "../../test/helpers.ts";
 import { ggufBackend } from "./gguf.ts";
 import {
   chunkEnds,
@@ -64,19 +64,9 @@ describe.skipIf(!hasShared || !linuxX64)(
     let native: LoadedModel;
     let binding: LoadedModel;
     beforeAll(async () => {
-      native = await ggufBackend.load({
-        weightsPath: stories260K,
-        threads: 1,
-        contextSize: 2048,
-        gpu: false,
-      });
+      native = await ggufBackend.load(ggufRequest(stories260K, 2048));
       // gpu "auto" on a machine without a GPU: node-llama-cpp's binding scores on the CPU.
-      binding = await ggufBackend.load({
-        weightsPath: stories260K,
-        threads: 1,
-        contextSize: 2048,
-        gpu: "auto",
-      });
+      binding = await ggufBackend.load(ggufRequest(stories260K, 2048, "auto"));
     });
     afterAll(async () => {
       await native?.dispose();
@@ -139,12 +129,7 @@ describe.skipIf(!hasShared || !linuxX64)(
         continuations: [" girl", " dog", " ball"],
         sharedPrefix: shared,
       });
-      const fresh = await ggufBackend.load({
-        weightsPath: stories260K,
-        threads: 1,
-        contextSize: 2048,
-        gpu: false,
-      });
+      const fresh = await ggufBackend.load(ggufRequest(stories260K, 2048));
       try {
         await native.loglikelihood?.(item("One day, she saw a"));
         const before = native.stats().tokensEvaluated;

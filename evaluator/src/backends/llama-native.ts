@@ -284,6 +284,10 @@ export interface NativeOptions {
   threads: number;
   contextSize: number;
   addBos?: boolean;
+  /** llama.cpp's flash_attn_type: absent for its default (auto). */
+  flashAttention?: boolean;
+  /** llama.cpp's n_ubatch, the physical batch; absent for its default. */
+  batchSize?: number;
 }
 
 /**
@@ -437,6 +441,10 @@ export class NativeScorer {
       n_threads_batch: options.threads,
       kv_unified: true,
       no_perf: true,
+      ...(options.flashAttention === undefined
+        ? {}
+        : { flash_attn_type: options.flashAttention ? 1 : 0 }),
+      ...(options.batchSize === undefined ? {} : { n_ubatch: Math.min(options.batchSize, cells) }),
     });
     const ctx = await callAsync(f.init_from_model, model, params).catch((cause) => {
       f.model_free(model);

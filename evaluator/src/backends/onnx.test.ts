@@ -51,12 +51,12 @@ describe("the onnx backend (onnxruntime-node, @huggingface/tokenizers)", () => {
     files: { weights?: string; tokenizer?: string } = {},
   ) =>
     onnxBackend.load({
-      weightsPath: files.weights ?? committed("tiny-toxicity-classifier.onnx"),
-      tokenizerPath: files.tokenizer ?? committed("tiny-toxicity-classifier.tokenizer.json"),
-      settings: { ...settings, ...over },
-      threads: 1,
-      contextSize: 512,
-      gpu: false,
+      artifacts: {
+        weights: files.weights ?? committed("tiny-toxicity-classifier.onnx"),
+        tokenizer: files.tokenizer ?? committed("tiny-toxicity-classifier.tokenizer.json"),
+      },
+      options: { ...settings, ...over },
+      runtime: { threads: 1, gpu: false },
     });
   beforeAll(async () => {
     dir = tempDir("bench-onnx-");
@@ -179,6 +179,55 @@ describe("the onnx backend (onnxruntime-node, @huggingface/tokenizers)", () => {
       "a tokenizer of an unknown kind",
       () => [{}, { tokenizer: text("v.json", '{"model":{"type":"Nope"}}') }],
       /\$\.tokenizer: .* cannot be used by @huggingface\/tokenizers/,
+    ],
+    [
+      "a vocabulary without an unknown token (ids left undefined)",
+      () => [
+        {},
+        {
+          tokenizer: text(
+            "wordlevel.json",
+            JSON.stringify({
+              model: { type: "WordLevel", vocab: { hello: 0 }, unk_token: "[UNK]" },
+              pre_tokenizer: { type: "Whitespace" },
+            }),
+          ),
+        },
+      ],
+      /\$\.tokenizer: .* cannot be used by @huggingface\/tokenizers/,
+    ],
+    [
+      "a tokenizer pattern that backtracks catastrophically",
+      () => [
+        {},
+        {
+          tokenizer: text(
+            "regex.json",
+            JSON.stringify({
+              ...makeTinyClassifierTokenizer(),
+              pre_tokenizer: {
+                type: "Split",
+                pattern: { Regex: "(a+)+$" },
+                behavior: "Isolated",
+                invert: false,
+              },
+            }),
+          ),
+        },
+      ],
+      /\$\.pre_tokenizer\.pattern\.Regex: the pattern risks catastrophic backtracking/,
+    ],
+    [
+      "weights that name an external data file",
+      () => [
+        {},
+        {
+          weights: variant("external", (m) => {
+            (m.initializers[0] as { externalFile?: string }).externalFile = "../../secret.bin";
+          }),
+        },
+      ],
+      /onnxruntime cannot load the model/,
     ],
     [
       "an input a classifier does not take",

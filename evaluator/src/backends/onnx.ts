@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { displayPath } from "../config/yaml.ts";
 import { BenchError } from "../errors/index.ts";
+import { declaredContextSize } from "./registry.ts";
 import type { OnnxBackend } from "../generated/model.ts";
+import { backtrackingRisk } from "../pure/filters.ts";
 import { printable } from "../pure/text.ts";
 import type {
   Backend,
@@ -12,7 +14,7 @@ import type {
   ClassifyResult,
   EngineStats,
   LoadedModel,
-  LoadOptions,
+  LoadRequest,
 } from "./types.ts";
 
 /** onnxruntime-node loads only when an ONNX model is used. */
@@ -70,9 +72,23 @@ async function loadTokenizer(path: string, label: string) {
       },
     );
   }
+  // The library compiles the file's regular expressions as JavaScript ones, with no time limit.
+  const risky = riskyPattern(json, "$");
+  if (risky) {
+    throw new BenchError(
+      "E_BACKEND_LOAD",
+      `${label}: $.tokenizer: ${shown} at ${risky.path}: the pattern risks catastrophic backtracking: ${risky.why}`,
+      { hint: "use the model's own tokenizer.json" },
+    );
+  }
   const { Tokenizer } = await import("@huggingface/tokenizers");
+  let tokenizer: InstanceType<typeof Tokenizer>;
   try {
-    return new Tokenizer(json, {});
+    tokenizer = new Tokenizer(json, {});
+    // A vocabulary without an unknown token can leave ids undefined: find out now, not per item.
+    checkedIds(
+      tokenizer.encode("Probe: the tokenizer reads 12 words, ünïcödé and punctuation!").ids,
+    );
   } catch (cause) {
     throw new BenchError(
       "E_BACKEND_LOAD",
@@ -80,6 +96,39 @@ async function loadTokenizer(path: string, label: string) {
       { hint: "check that the file is the model's own tokenizer.json", cause },
     );
   }
+  return tokenizer;
+}
+
+/** The first `{"Regex": …}` pattern of a tokenizer.json that risks catastrophic backtracking. */
+function riskyPattern(node: unknown, path: string): { path: string; why: string } | undefined {
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries()) {
+      const found = riskyPattern(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (typeof node === "object" && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "vocab" || key === "merges") continue;
+      if (key === "Regex" && typeof value === "string") {
+        const why = backtrackingRisk(value);
+        if (why) return { path: `${path}.Regex`, why };
+      } else {
+        const found = riskyPattern(value, `${path}.${key}`);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Token ids as the model reads them: non-negative integers, else the tokenizer is broken. */
+function checkedIds(ids: readonly unknown[]): number[] {
+  for (const id of ids) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
+      throw new Error(`the tokenizer gave ${String(id)} for a token id (expected an integer ≥ 0)`);
+    }
+  }
+  return ids as number[];
 }
 
 type Tokenizer = Awaited<ReturnType<typeof loadTokenizer>>;
@@ -96,10 +145,27 @@ interface Encoded {
  * stay. The special tokens are found by encoding without them and locating that run inside.
  */
 export function encodeTruncated(tokenizer: Tokenizer, text: string, limit: number): Encoded {
-  const full = tokenizer.encode(text, { return_token_type_ids: true });
+  let full: { ids: number[]; token_type_ids?: number[] };
+  let bare: number[];
+  try {
+    full = tokenizer.encode(text, { return_token_type_ids: true });
+    checkedIds(full.ids);
+    if (full.ids.length <= limit) {
+      return {
+        ids: full.ids,
+        typeIds: full.token_type_ids ?? full.ids.map(() => 0),
+        truncatedTokens: 0,
+      };
+    }
+    bare = checkedIds(tokenizer.encode(text, { add_special_tokens: false }).ids);
+  } catch (cause) {
+    throw new BenchError(
+      "E_BACKEND",
+      `the classifier's tokenizer failed on a text of ${text.length} characters: ${printable((cause as Error).message, 160)}`,
+      { cause },
+    );
+  }
   const typeIds = full.token_type_ids ?? full.ids.map(() => 0);
-  if (full.ids.length <= limit) return { ids: full.ids, typeIds, truncatedTokens: 0 };
-  const bare: number[] = tokenizer.encode(text, { add_special_tokens: false }).ids;
   let start = -1;
   for (let at = 0; at + bare.length <= full.ids.length && start < 0; at++) {
     if (bare.every((id, i) => full.ids[at + i] === id)) start = at;
@@ -212,6 +278,7 @@ class OnnxClassifier implements LoadedModel {
     if (
       output?.type !== "float32" ||
       output.dims.length !== 2 ||
+      output.dims[0] !== 1 ||
       output.dims[1] !== labels.length
     ) {
       throw new BenchError(
@@ -245,30 +312,30 @@ class OnnxClassifier implements LoadedModel {
  * manifest's tokenizer.json. For now: sequence classifiers (scorers such as a toxicity
  * classifier), with Hugging Face Optimum's input and output names.
  */
-export const onnxBackend: Backend = {
+export const onnxBackend: Backend<OnnxBackend> = {
   id: "onnx",
-  contractVersion: 1,
-  capabilities: ["classify"],
-  async load(options: LoadOptions): Promise<LoadedModel> {
-    const settings = options.settings;
-    const label = displayPath(options.weightsPath);
-    if (settings?.type !== "onnx") {
-      throw new BenchError("E_INTERNAL", `the onnx backend was given ${settings?.type} settings`);
+  contractVersion: 2,
+  async load({ artifacts, options: settings, runtime }: LoadRequest<OnnxBackend>) {
+    if (artifacts.weights === undefined) {
+      throw new BenchError("E_INTERNAL", "onnx: the load request names no weights file");
     }
-    if (options.tokenizerPath === undefined) {
+    const weightsPath = artifacts.weights;
+    const label = displayPath(weightsPath);
+    if (artifacts.tokenizer === undefined) {
       throw new BenchError(
         "E_BACKEND_LOAD",
         `${label}: the onnx backend needs the manifest's $.tokenizer (a tokenizer.json)`,
         { hint: "add tokenizer: {url or path, sha256} to the model manifest" },
       );
     }
-    const tokenizer = await loadTokenizer(options.tokenizerPath, label);
+    const tokenizer = await loadTokenizer(artifacts.tokenizer, label);
     const { InferenceSession, Tensor: TensorClass, env } = await ort();
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(options.weightsPath, {
+      // From its bytes: a model that names external data files gets no folder to read them from.
+      session = await InferenceSession.create(readFileSync(weightsPath), {
         executionProviders: ["cpu"],
-        intraOpNumThreads: options.threads,
+        intraOpNumThreads: runtime.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: "all",
       });
@@ -326,12 +393,12 @@ export const onnxBackend: Backend = {
         gpu: {
           used: false,
           reason:
-            options.gpu === false
+            runtime.gpu === false
               ? "disabled by --gpu false"
               : "onnx backend runs on the CPU (onnxruntime-node's GPU binaries are not installed)",
         },
-        contextSize: settings.contextSize ?? 512,
-        threads: options.threads,
+        contextSize: declaredContextSize(settings),
+        threads: runtime.threads,
         parallel: 1,
       },
       session,

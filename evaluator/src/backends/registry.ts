@@ -15,9 +15,27 @@ export const backends = {
     capabilities: ["classify"],
     load: async () => (await import("./onnx.ts")).onnxBackend,
   },
+  openai: {
+    // Log-likelihoods only from servers that echo prompt logprobs: checked when the model loads.
+    capabilities: ["loglikelihood", "generate"],
+    load: async () => (await import("./openai.ts")).openaiBackend,
+  },
 } as const satisfies Record<string, BackendEntry>;
 
 export type BackendId = keyof typeof backends;
+
+/** Tokens one request holds when the manifest's backend.contextSize says nothing. */
+export const defaultContextSize: Record<BackendId, number> = {
+  gguf: 2048,
+  // BERT's and RoBERTa's position limit: most sequence classifiers.
+  onnx: 512,
+  openai: 2048,
+};
+
+/** The manifest's context size, or its backend's default. */
+export function declaredContextSize(backend: { type: BackendId; contextSize?: number }): number {
+  return backend.contextSize ?? defaultContextSize[backend.type];
+}
 export const backendIds = Object.keys(backends) as BackendId[];
 
 export function isBackendId(id: string): id is BackendId {

@@ -1,24 +1,19 @@
 import type { Backend as ManifestBackend } from "../generated/model.ts";
 
 /**
- * The backend contract, version 1. A backend declares what it can do; a task asks for a
- * capability and gets a clear error when the backend lacks it.
+ * The backend contract, version 2 (ADR 0007). A backend's registry entry declares what it can do,
+ * checked before anything loads; a backend loads a model from the manifest's files and its own
+ * options; a task asks the model for a capability.
  */
 export type Capability = "loglikelihood" | "generate" | "classify";
 
-export interface LoadOptions {
-  /** Verified local path of the weights. */
-  weightsPath: string;
-  /** Verified local path of the manifest's tokenizer (tokenizer.json), where it declares one. */
-  tokenizerPath?: string;
-  /** The manifest's backend block: the backend's own settings. */
-  settings?: ManifestBackend;
+/** false: CPU only; "auto": the best GPU the prebuilt binaries support; or a named one. */
+export type GpuChoice = false | "auto" | "cuda" | "vulkan" | "metal";
+
+/** What the run decides for every model it loads, whatever its backend. */
+export interface RuntimeSettings {
   threads: number;
-  contextSize: number;
-  /** false: CPU only; "auto": the best GPU the prebuilt binaries support; or a named one. */
-  gpu: false | "auto" | "cuda" | "vulkan" | "metal";
-  /** Override the tokenizer's own add-BOS flag. */
-  addBos?: boolean;
+  gpu: GpuChoice;
   /** Requests the backend may serve at once (sequences batched into one forward pass). */
   parallel?: number;
   /**
@@ -27,6 +22,17 @@ export interface LoadOptions {
    * Default: everything the backend offers.
    */
   needs?: readonly Capability[];
+  /** Where a backend reads what the manifest names by variable (an API key); default none. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a backend loads a model from. */
+export interface LoadRequest<Options extends ManifestBackend = ManifestBackend> {
+  /** Verified local paths of the manifest's files; a served model (HTTP) has none. */
+  artifacts: { weights?: string; tokenizer?: string };
+  /** The manifest's backend block: this backend's branch of the union, schema-checked. */
+  options: Options;
+  runtime: RuntimeSettings;
 }
 
 /** Choices that share one context: the backend may evaluate the context once. */
@@ -84,6 +90,23 @@ export interface GenerateRequest {
   topP?: number;
 }
 
+/**
+ * One part of a streamed generation. `atMs` is `performance.now()` when the backend received it
+ * (for a server: when the chunk was parsed); the runner computes TTFT and inter-token latency
+ * from these times, never the backend.
+ */
+export type StreamPart =
+  | { type: "delta"; text: string; tokens: number; atMs: number }
+  | {
+      type: "finish";
+      finishReason: GenerateResult["finishReason"];
+      /** Prompt tokens as the engine or server counted them; null where it does not say. */
+      promptTokens: number | null;
+      completionTokens: number;
+      truncatedTokens: number;
+      atMs: number;
+    };
+
 /** Texts a sequence classifier scores in one batch. */
 export interface ClassifyRequest {
   texts: readonly string[];
@@ -135,6 +158,8 @@ export interface LoadedModel {
   readonly info: BackendInfo;
   loglikelihood?(request: LoglikelihoodRequest, signal?: AbortSignal): Promise<ContinuationScore[]>;
   generate?(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
+  /** The same generation as parts while it happens; it ends with one `finish` part. */
+  stream?(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart>;
   /** One result per text, in order. */
   classify?(request: ClassifyRequest, signal?: AbortSignal): Promise<ClassifyResult[]>;
   stats(): EngineStats;
@@ -143,9 +168,8 @@ export interface LoadedModel {
   dispose(): Promise<void>;
 }
 
-export interface Backend {
-  readonly id: string;
-  readonly contractVersion: 1;
-  readonly capabilities: readonly Capability[];
-  load(options: LoadOptions, signal?: AbortSignal): Promise<LoadedModel>;
+export interface Backend<Options extends ManifestBackend = ManifestBackend> {
+  readonly id: Options["type"];
+  readonly contractVersion: 2;
+  load(request: LoadRequest<Options>, signal?: AbortSignal): Promise<LoadedModel>;
 }

@@ -3,7 +3,7 @@
  * (`npm run gen:docs`) and the GitHub Action's inputs all read these.
  */
 import { availableParallelism } from "node:os";
-import type { LoadOptions } from "../backends/types.ts";
+import type { GpuChoice } from "../backends/types.ts";
 import { defineCommand, integer, nonEmpty, oneOf, smallFile, switchValue } from "./define.ts";
 
 /** A PEM key is a few hundred bytes. */
@@ -20,7 +20,7 @@ const gpuModes = {
   cuda: "cuda",
   vulkan: "vulkan",
   metal: "metal",
-} as const satisfies Record<string, LoadOptions["gpu"]>;
+} as const satisfies Record<string, GpuChoice>;
 
 const signingKeyEnv = { name: "BENCH_SIGNING_KEY", note: "PEM text" };
 

@@ -172,6 +172,9 @@ function describe(error: ErrorObject, data: unknown): string | undefined {
         return `${toJsonPath(error.instancePath, tag)}: is required but missing (expected one of: ${allowed.join(", ")})`;
       return `${toJsonPath(error.instancePath, tag)}: ${unknownIdMessage(tag === "type" ? (error.instancePath.endsWith("/backend") ? "backend" : "task type") : tag, printable(String(value), 60), allowed)}`;
     }
+    // The only false schemas: a served model's manifest (backend openai) names no files.
+    case "false schema":
+      return `${path}: is not allowed with backend openai (a served model has no weights or tokenizer file; remove it)`;
     case "minItems":
       return `${path}: has too few items (expected at least ${params.limit})`;
     case "minLength":

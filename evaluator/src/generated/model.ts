@@ -3,7 +3,7 @@
 /**
  * How the model runs; `type` selects the backend and its settings (a discriminated union: one branch per backend).
  */
-export type Backend = (GgufBackend | OnnxBackend)
+export type Backend = (GgufBackend | OnnxBackend | OpenaiBackend)
 export type Sha256 = string
 
 /**
@@ -33,7 +33,7 @@ purpose: ("evaluation" | "pipeline-check")
  */
 parameters?: number
 backend: Backend
-weights: Artifact
+weights?: Artifact
 variant?: Variant
 tags?: string[]
 tokenizer?: Artifact1
@@ -51,6 +51,18 @@ contextSize?: number
  * Override the tokenizer's add-BOS flag.
  */
 addBos?: boolean
+/**
+ * Layers offloaded to the GPU when the run uses one (--gpu): a number, auto (default: as many as fit) or max. Ignored with --gpu false.
+ */
+gpuLayers?: (number | ("auto" | "max"))
+/**
+ * Tokens llama.cpp evaluates in one physical batch (n_ubatch; node-llama-cpp's batchSize); default llama.cpp's.
+ */
+batchSize?: number
+/**
+ * Use flash attention (llama.cpp flash_attn_type); default llama.cpp's (auto).
+ */
+flashAttention?: boolean
 }
 /**
  * An ONNX model run by onnxruntime-node (CPU), with the tokenizer from the manifest's `tokenizer` (tokenizer.json). For now a sequence classifier (a scorer, e.g. of toxicity): inputs input_ids, attention_mask and optionally token_type_ids (int64 [batch, sequence]), output logits [batch, labels], as Hugging Face Optimum exports text-classification models.
@@ -77,6 +89,57 @@ labels: [string, ...(string)[]]
  */
 activation?: ("softmax" | "sigmoid")
 }
+/**
+ * A model served over an OpenAI-compatible HTTP API (vLLM, TGI, llama-server, Ollama, SGLang, or a hosted API). The manifest pins no weights: what is measured is the server's answer.
+ */
+export interface OpenaiBackend {
+type: "openai"
+/**
+ * The API's base URL, up to and including /v1 (e.g. http://127.0.0.1:8080/v1); no user name, password, query or fragment: credentials come from apiKeyEnv.
+ */
+baseUrl: string
+/**
+ * The model name the server serves (the request's `model`).
+ */
+model: string
+/**
+ * completions (default): /v1/completions with the prompt as text; chat: /v1/chat/completions with the prompt as one user message (the server applies its chat template). Log-likelihoods need completions.
+ */
+api?: ("completions" | "chat")
+/**
+ * The environment variable holding the API key, sent as a Bearer token; never logged or written to a result. Absent: no Authorization header.
+ */
+apiKeyEnv?: string
+/**
+ * Tokens one request can hold, as the server is configured (default 2048); used to plan, the server enforces its own.
+ */
+contextSize?: number
+/**
+ * Most time one request may take, first byte to last (default 600000).
+ */
+timeoutMs?: number
+/**
+ * Retries of a request that failed with 408, 429, a 5xx status or a connection error before any byte of its answer arrived (default 3), with exponential backoff from retryBaseMs, or the server's Retry-After.
+ */
+maxRetries?: number
+/**
+ * The first retry's delay (default 500 ms); each next one doubles it.
+ */
+retryBaseMs?: number
+/**
+ * What a hosted API charges, for cost figures: per million prompt and output tokens, with where and when the price was read.
+ */
+pricing?: {
+inputPerMillionTokens: number
+outputPerMillionTokens: number
+currency: string
+source?: string
+date?: string
+}
+}
+/**
+ * The model's weights file (every backend but openai, whose model is served).
+ */
 export interface Artifact {
 /**
  * Pinned download URL.

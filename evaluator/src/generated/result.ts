@@ -32,7 +32,17 @@ variant?: {
 }
 manifestPath: string
 manifestSha256: Sha256
-weightsSha256: Sha256
+/**
+ * Absent for a served model (backend openai), which has no weights file.
+ */
+weightsSha256?: string
+/**
+ * A served model: the API it was reached at and the model name it served.
+ */
+served?: {
+baseUrl: string
+model: string
+}
 }
 suite: {
 id: string
@@ -86,6 +96,28 @@ manifestSha256: string
 shard?: {
 index: number
 count: number
+}
+/**
+ * The models the suite's tasks load besides the evaluated one (judges, pairwise baselines, scorers), with the sha256 of their manifest and files; the run's key covers them, so a changed judge or classifier never mixes with journaled items.
+ */
+models?: {
+role: ("judge" | "baseline" | "scorer")
+manifestPath: string
+id: string
+manifestSha256: Sha256
+weightsSha256?: Sha256
+tokenizerSha256?: Sha256
+purpose: string
+/**
+ * @minItems 1
+ */
+tasks: [string, ...(string)[]]
+}[]
+/**
+ * The model manifest's backend block as the run applied it (gguf: contextSize, addBos, gpuLayers, batchSize, flashAttention; onnx: the classifier's labels and activation).
+ */
+backendOptions?: {
+type: string
 }
 }
 scores: {
@@ -217,7 +249,7 @@ value: string
 export interface ModelRef {
 id: string
 manifestSha256: Sha256
-weightsSha256: Sha256
+weightsSha256?: Sha256
 }
 /**
  * A model by its manifest's id and the sha256 of its manifest and weights.
@@ -225,5 +257,5 @@ weightsSha256: Sha256
 export interface ModelRef1 {
 id: string
 manifestSha256: Sha256
-weightsSha256: Sha256
+weightsSha256?: Sha256
 }

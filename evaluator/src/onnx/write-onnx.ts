@@ -15,6 +15,8 @@ export interface OnnxTensor {
   type: OnnxElementType;
   /** Float values (type float) or integers (type int64), row-major. */
   values: readonly number[];
+  /** Stored in this file beside the model instead of inline (onnx's external data). */
+  externalFile?: string;
 }
 
 export interface OnnxNode {
@@ -112,6 +114,17 @@ function tensor(t: OnnxTensor): Message {
   for (const d of t.dims) m.int(1, d);
   m.int(2, t.type);
   m.string(8, t.name);
+  if (t.externalFile !== undefined) {
+    // external_data (13): location, offset, length; data_location (14): EXTERNAL = 1.
+    const bytes = count * (t.type === OnnxType.float ? 4 : 8);
+    for (const [key, value] of [
+      ["location", t.externalFile],
+      ["offset", "0"],
+      ["length", String(bytes)],
+    ])
+      m.message(13, new Message().string(1, key as string).string(2, value as string));
+    return m.int(14, 1);
+  }
   // raw_data: little-endian, as onnx.proto requires.
   const raw = new DataView(new ArrayBuffer(count * (t.type === OnnxType.float ? 4 : 8)));
   t.values.forEach((v, i) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bradleyTerry, type PairCounts } from "./bradley-terry.ts";
+import { bradleyTerry, comparisonGroups, type PairCounts } from "./bradley-terry.ts";
 
 const rating = (fit: ReturnType<typeof bradleyTerry>, player: string) =>
   fit.ratings.find((r) => r.player === player)?.rating;
@@ -53,7 +53,32 @@ describe("Bradley–Terry ratings (FastChat compute_mle_elo's scale; Hunter's MM
     expect(fit.converged).toBe(true);
     expect(Number.isFinite(rating(fit, "x"))).toBe(true);
     expect(rating(fit, "x")).toBeGreaterThan(rating(fit, "y") as number);
-    expect(() => bradleyTerry(sweep, { prior: 0 })).toThrow(/x won every comparison/);
+    expect(() => bradleyTerry(sweep, { prior: 0 })).toThrow(/do not link y/);
+  });
+
+  it("refuses plain maximum likelihood where wins do not link everyone both ways (Hunter's Assumption 1)", () => {
+    // Each player won and lost something, yet C and D never score against A or B.
+    const oneWay = [
+      { a: "A", b: "B", winsA: 1, ties: 0, winsB: 1 },
+      { a: "C", b: "D", winsA: 1, ties: 0, winsB: 1 },
+      { a: "A", b: "C", winsA: 3, ties: 0, winsB: 0 },
+    ];
+    expect(() => bradleyTerry(oneWay, { prior: 0 })).toThrow(/do not link C, D both ways/);
+    expect(bradleyTerry(oneWay, { prior: 1 }).converged).toBe(true);
+  });
+
+  it("groups players that met, directly or through others", () => {
+    expect(
+      comparisonGroups([
+        { a: "m1", b: "base1", winsA: 2, ties: 0, winsB: 0 },
+        { a: "m2", b: "base2", winsA: 200, ties: 0, winsB: 100 },
+        { a: "m3", b: "base1", winsA: 0, ties: 1, winsB: 0 },
+      ]),
+    ).toEqual([
+      ["base1", "m1", "m3"],
+      ["base2", "m2"],
+    ]);
+    expect(comparisonGroups(pairs)).toEqual([["A", "B", "C", "D"]]);
   });
 
   it.each([

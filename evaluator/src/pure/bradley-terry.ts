@@ -4,12 +4,16 @@
  * for each side). Fitted by Hunter's MM algorithm (Hunter 2004, "MM algorithms for generalized
  * Bradley–Terry models", eq. 3), which increases the likelihood at every step.
  *
- * Against one opponent, a model that won every comparison has no finite maximum-likelihood
- * strength. `prior` adds that many virtual ties between every player and a virtual anchor of
- * strength 1 (rating 1000): ratings stay finite and shrink toward 1000 when comparisons are few.
- * With prior 0 the fit is the plain maximum likelihood, normalised to a geometric mean of 1, and
- * exists only when every player has both won and lost (counting ties as halves) within a
- * connected comparison graph.
+ * A model that won every comparison has no finite maximum-likelihood strength. `prior` adds that
+ * many virtual ties between every player and a virtual anchor of strength 1 (rating 1000): ratings
+ * stay finite and shrink toward 1000 when comparisons are few. With prior 0 the fit is the plain
+ * maximum likelihood, normalised to a geometric mean of 1; it exists only when the "scored
+ * against" graph is strongly connected (Hunter 2004, Assumption 1: however the players are split
+ * in two, someone in each part won or tied against someone in the other), and is refused
+ * otherwise.
+ *
+ * Players in different `comparisonGroups` never met, directly or through others: with a prior
+ * their ratings are each measured against the anchor only, so compare them within a group.
  */
 
 /** The outcomes of the comparisons between two players. */
@@ -85,13 +89,35 @@ export function bradleyTerry(
     tj.ties += pair.ties;
     tj.losses += pair.winsA;
   }
-  if (prior === 0) {
-    for (let i = 0; i < n; i++) {
-      const played = (games[i] as Float64Array).reduce((a, b) => a + b, 0);
-      if (score[i] === 0 || score[i] === played)
-        throw new RangeError(
-          `${players[i]} ${score[i] === 0 ? "lost" : "won"} every comparison: no finite maximum-likelihood rating (use a prior above 0)`,
-        );
+  if (prior === 0 && n > 0) {
+    // i → j when i won or tied against j at least once: every player must reach every other.
+    const beat = players.map(() => new Set<number>());
+    for (const pair of pairs) {
+      const i = index.get(pair.a) as number;
+      const j = index.get(pair.b) as number;
+      if (pair.winsA + pair.ties > 0) beat[i]?.add(j);
+      if (pair.winsB + pair.ties > 0) beat[j]?.add(i);
+    }
+    const reach = (edges: (from: number) => Iterable<number>) => {
+      const seen = new Set([0]);
+      const queue = [0];
+      while (queue.length > 0) {
+        for (const next of edges(queue.pop() as number)) {
+          if (!seen.has(next)) {
+            seen.add(next);
+            queue.push(next);
+          }
+        }
+      }
+      return seen;
+    };
+    const forward = reach((i) => beat[i] ?? []);
+    const backward = reach((i) => players.flatMap((_, j) => (beat[j]?.has(i) ? [j] : [])));
+    const stuck = players.filter((_, i) => !forward.has(i) || !backward.has(i));
+    if (stuck.length > 0) {
+      throw new RangeError(
+        `no finite maximum-likelihood ratings: the comparisons do not link ${stuck.slice(0, 5).join(", ")} both ways with ${players[0]} (some won or lost every comparison across a divide); use a prior above 0`,
+      );
     }
   }
   let strength = new Float64Array(n).fill(1);
@@ -133,4 +159,33 @@ export function bradleyTerry(
     }))
     .sort((x, y) => y.rating - x.rating || x.player.localeCompare(y.player));
   return { ratings, iterations, converged, prior };
+}
+
+/**
+ * The players in groups linked by comparisons (either side, any outcome), each sorted, groups in
+ * order of their first player: ratings mean something only within one group.
+ */
+export function comparisonGroups(pairs: readonly PairCounts[]): string[][] {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root) as string;
+    parent.set(x, root);
+    return root;
+  };
+  for (const { a, b } of pairs) {
+    for (const p of [a, b]) if (!parent.has(p)) parent.set(p, p);
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) {
+      const [low, high] = [ra, rb].sort() as [string, string];
+      parent.set(high, low);
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const p of [...parent.keys()].sort()) {
+    const root = find(p);
+    groups.set(root, [...(groups.get(root) ?? []), p]);
+  }
+  return [...groups.values()].sort((x, y) => (x[0] as string).localeCompare(y[0] as string));
 }

@@ -12,11 +12,13 @@ export interface ComparedSample {
 
 function modelRef(value: unknown): ModelRef | undefined {
   const v = value as Partial<Record<keyof ModelRef, unknown>> | null;
-  return typeof v?.id === "string" &&
-    typeof v.manifestSha256 === "string" &&
-    typeof v.weightsSha256 === "string"
-    ? { id: v.id, manifestSha256: v.manifestSha256, weightsSha256: v.weightsSha256 }
-    : undefined;
+  if (typeof v?.id !== "string" || typeof v.manifestSha256 !== "string") return undefined;
+  // A served model (backend openai) has no weights digest.
+  return {
+    id: v.id,
+    manifestSha256: v.manifestSha256,
+    ...(typeof v.weightsSha256 === "string" ? { weightsSha256: v.weightsSha256 } : {}),
+  };
 }
 
 /**

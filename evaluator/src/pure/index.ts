@@ -14,6 +14,7 @@ export {
   type BradleyTerryFit,
   type BradleyTerryOptions,
   bradleyTerry,
+  comparisonGroups,
   type PairCounts,
   type PlayerRating,
 } from "./bradley-terry.ts";

@@ -5,6 +5,7 @@ import {
   lstatSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   realpathSync,
   statSync,
@@ -13,6 +14,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type ErrorCode, isBenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { TrustList } from "../generated/trust.ts";
+import { type ComparedSample, comparisonsOf } from "../pure/comparisons.ts";
 import { hiddenCharacterIn, printable } from "../pure/text.ts";
 import { validateEncoded } from "./encoded.ts";
 import { keyIdOf } from "./keys.ts";
@@ -294,8 +296,32 @@ function samplesProblems(file: string, document: ResultDocument): string[] {
     ];
   }
   const digest = sha256FileSync(samplesPath);
-  if (digest === document.samples.sha256) return [];
+  if (digest !== document.samples.sha256) {
+    return [
+      `${file}: $.samples.sha256: ${shown} has sha256 ${digest} (expected ${document.samples.sha256}); the samples were changed`,
+    ];
+  }
+  return document.comparisons === undefined ? [] : comparisonProblems(file, document, samplesPath);
+}
+
+/**
+ * The document's `comparisons` are what its samples' pairwise verdicts count: the site rates
+ * models from them, so a signer cannot claim wins its items do not hold.
+ */
+function comparisonProblems(file: string, document: ResultDocument, samplesPath: string): string[] {
+  const samples: ComparedSample[] = [];
+  const lines = readFileSync(samplesPath, "utf8").split("\n");
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    try {
+      samples.push(JSON.parse(line) as ComparedSample);
+    } catch {
+      return [`${file}: $.comparisons: line ${i + 1} of the samples file is not JSON`];
+    }
+  }
+  const counted = JSON.stringify(comparisonsOf(samples));
+  if (counted === JSON.stringify(document.comparisons)) return [];
   return [
-    `${file}: $.samples.sha256: ${shown} has sha256 ${digest} (expected ${document.samples.sha256}); the samples were changed`,
+    `${file}: $.comparisons: do not match the pairwise verdicts in the samples file (expected ${printable(counted, 300)})`,
   ];
 }

@@ -11,7 +11,8 @@ export interface ResultInput {
   finishedAt: Date;
   resumed: boolean;
   manifest: Loaded<ModelManifest>;
-  weightsSha256: string;
+  /** Absent for a served model. */
+  weightsSha256?: string;
   suite: Loaded<ResolvedSuite>;
   plan: Plan;
   config: ResultDocument["config"];
@@ -47,7 +48,15 @@ export function buildResult(input: ResultInput): UnsignedResult {
       ...(manifest.data.variant ? { variant: { ...manifest.data.variant } } : {}),
       manifestPath: manifest.label,
       manifestSha256: manifest.sha256,
-      weightsSha256: input.weightsSha256,
+      ...(input.weightsSha256 ? { weightsSha256: input.weightsSha256 } : {}),
+      ...(manifest.data.backend.type === "openai"
+        ? {
+            served: {
+              baseUrl: manifest.data.backend.baseUrl,
+              model: manifest.data.backend.model,
+            },
+          }
+        : {}),
     },
     suite: {
       id: suite.data.id,

@@ -1,12 +1,15 @@
 import { type ResolvedArtifact, resolveArtifact } from "../artifacts/resolve.ts";
 import { backends } from "../backends/registry.ts";
-import type { Capability, LoadedModel, LoadOptions } from "../backends/types.ts";
-import type { Loaded } from "../config/load.ts";
-import type { ModelManifest } from "../generated/model.ts";
 
-/** A manifest's files, resolved and verified against their sha256. */
+export { declaredContextSize } from "../backends/registry.ts";
+import type { Backend, Capability, GpuChoice, LoadedModel } from "../backends/types.ts";
+import { type Loaded, loadManifest } from "../config/load.ts";
+import type { ModelManifest } from "../generated/model.ts";
+import type { ModelRole, TaskModel } from "../tasks/types.ts";
+
+/** A manifest's files, resolved and verified against their sha256 (a served model has none). */
 export interface ModelArtifacts {
-  weights: ResolvedArtifact;
+  weights?: ResolvedArtifact;
   tokenizer?: ResolvedArtifact;
 }
 
@@ -16,25 +19,25 @@ export async function resolveModelArtifacts(
   env: NodeJS.ProcessEnv,
 ): Promise<ModelArtifacts> {
   const source = (field: string) => ({ declaredIn: manifest.file, field, root: manifest.root });
-  const weights = await resolveArtifact(manifest.data.weights, source("$.weights"), { env });
+  const weights =
+    manifest.data.weights === undefined
+      ? undefined
+      : await resolveArtifact(manifest.data.weights, source("$.weights"), { env });
   const tokenizer =
     manifest.data.tokenizer === undefined
       ? undefined
       : await resolveArtifact(manifest.data.tokenizer, source("$.tokenizer"), { env });
-  return { weights, ...(tokenizer ? { tokenizer } : {}) };
-}
-
-/** Tokens one request can hold, as the manifest says or by the backend's default. */
-export function declaredContextSize(backend: ModelManifest["backend"]): number {
-  return backend.contextSize ?? (backend.type === "onnx" ? 512 : 2048);
+  return { ...(weights ? { weights } : {}), ...(tokenizer ? { tokenizer } : {}) };
 }
 
 /** What a run decides about every model it loads. */
 export interface OpenSettings {
   threads: number;
-  gpu: LoadOptions["gpu"];
+  gpu: GpuChoice;
   parallel: number;
   needs: readonly Capability[];
+  /** Where a backend reads the variables its manifest names (an API key). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** The manifest's model, loaded by its backend with the run's settings. */
@@ -45,20 +48,22 @@ export async function openModel(
   signal?: AbortSignal,
 ): Promise<{ backendId: string; model: LoadedModel }> {
   const declared = manifest.data.backend;
-  const backend = await backends[declared.type].load();
+  // The registry pairs each backend id with the backend of that id: its options are this branch.
+  const backend = (await backends[declared.type].load()) as Backend;
   const model = await backend.load(
     {
-      weightsPath: artifacts.weights.path,
-      ...(artifacts.tokenizer ? { tokenizerPath: artifacts.tokenizer.path } : {}),
-      settings: declared,
-      threads: settings.threads,
-      contextSize: declaredContextSize(declared),
-      gpu: settings.gpu,
-      parallel: settings.parallel,
-      needs: settings.needs,
-      ...(declared.type === "gguf" && declared.addBos !== undefined
-        ? { addBos: declared.addBos }
-        : {}),
+      artifacts: {
+        ...(artifacts.weights ? { weights: artifacts.weights.path } : {}),
+        ...(artifacts.tokenizer ? { tokenizer: artifacts.tokenizer.path } : {}),
+      },
+      options: declared,
+      runtime: {
+        threads: settings.threads,
+        gpu: settings.gpu,
+        parallel: settings.parallel,
+        needs: settings.needs,
+        env: settings.env,
+      },
     },
     signal,
   );
@@ -70,8 +75,60 @@ export function modelIdentity(manifest: Loaded<ModelManifest>, artifacts: ModelA
   return {
     id: manifest.data.id,
     manifestSha256: manifest.sha256,
-    weightsSha256: artifacts.weights.sha256,
+    ...(artifacts.weights ? { weightsSha256: artifacts.weights.sha256 } : {}),
     ...(artifacts.tokenizer ? { tokenizerSha256: artifacts.tokenizer.sha256 } : {}),
     purpose: manifest.data.purpose,
   };
+}
+
+/** What a model in a role is loaded to do. */
+export const roleNeeds = (role: ModelRole): Capability =>
+  role === "scorer" ? "classify" : "generate";
+
+/** A model a task loads, resolved before the run: its manifest, files and identity. */
+export interface PreparedModel {
+  role: ModelRole;
+  manifest: Loaded<ModelManifest>;
+  artifacts: ModelArtifacts;
+  identity: ReturnType<typeof modelIdentity>;
+  /** The tasks that load it in this role. */
+  tasks: string[];
+}
+
+/** The key of a model in a role (a manifest may serve as judge and as baseline). */
+export const preparedKey = (role: ModelRole, manifestFile: string) => `${role}:${manifestFile}`;
+
+/**
+ * Resolves every model the tasks load (judges replaced by `judgeOverride`, --judge's manifest),
+ * once per manifest and capability: a missing file or a wrong sha256 fails the run before any
+ * item, and the digests go into the run's key and its result.
+ */
+export async function prepareTaskModels(
+  tasks: readonly { id: string; models: readonly TaskModel[] }[],
+  judgeOverride: Loaded<ModelManifest> | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, PreparedModel>> {
+  const prepared = new Map<string, PreparedModel>();
+  for (const task of tasks) {
+    for (const { manifest: path, role } of task.models) {
+      const override = role === "judge" ? judgeOverride : undefined;
+      const file = override?.file ?? path;
+      const key = preparedKey(role, file);
+      const known = prepared.get(key);
+      if (known) {
+        if (!known.tasks.includes(task.id)) known.tasks.push(task.id);
+        continue;
+      }
+      const manifest = override ?? loadManifest(file);
+      const artifacts = await resolveModelArtifacts(manifest, env);
+      prepared.set(key, {
+        role,
+        manifest,
+        artifacts,
+        identity: modelIdentity(manifest, artifacts),
+        tasks: [task.id],
+      });
+    }
+  }
+  return prepared;
 }

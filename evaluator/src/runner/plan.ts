@@ -11,7 +11,8 @@ export interface Shard {
 
 export interface PlanInput {
   manifestSha256: string;
-  weightsSha256: string;
+  /** Absent for a served model. */
+  weightsSha256?: string;
   suiteSha256: string;
   evaluatorVersion: string;
   tasks: readonly {
@@ -85,7 +86,7 @@ export function plan(input: PlanInput): Plan {
   const runKey = sha256Hex(
     canonicalize({
       manifest: input.manifestSha256,
-      weights: input.weightsSha256,
+      weights: input.weightsSha256 ?? null,
       suite: input.suiteSha256,
       evaluator: input.evaluatorVersion,
       config: input.config,

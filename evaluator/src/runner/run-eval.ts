@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { backends } from "../backends/registry.ts";
-import type { LoadedModel, LoadOptions } from "../backends/types.ts";
+import type { GpuChoice, LoadedModel } from "../backends/types.ts";
 import { displayPath, loadManifest } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
@@ -22,7 +22,10 @@ import {
   declaredContextSize,
   modelIdentity,
   openModel,
+  prepareTaskModels,
+  preparedKey,
   resolveModelArtifacts,
+  roleNeeds,
 } from "./open-model.ts";
 import { performanceFigures } from "./performance.ts";
 import { type Plan, plan, type Shard } from "./plan.ts";
@@ -44,7 +47,7 @@ export interface EvalOptions {
    * bit). Above 1 batch composition varies, so log-likelihoods may differ in the last digits.
    */
   parallel?: number;
-  gpu: LoadOptions["gpu"];
+  gpu: GpuChoice;
   /** A judge model's manifest for every judge task, in place of the suite's (--judge). */
   judge?: string;
   /** Folder that receives results/<org>/<model>/<suite>/<run>.json. */
@@ -160,10 +163,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   // --judge: a manifest checked now, before anything runs; every judge task is judged by it.
   let judgeOverride: ReturnType<typeof loadManifest> | undefined;
   if (options.judge !== undefined) {
-    const judged = suite.data.tasks.some(
-      (task) =>
-        task.type === "judge" || (task.config.type === "toxicity" && task.config.scorer.judge),
-    );
+    const judged = suite.data.tasks.some((task) => task.models.some((m) => m.role === "judge"));
     if (!judged) {
       throw new BenchError("E_USAGE", `--judge: ${suite.label} has no judge task`, {
         hint: "leave --judge out, or evaluate a suite with judge tasks (e.g. creative-writing)",
@@ -171,6 +171,9 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     }
     judgeOverride = loadManifest(options.judge);
   }
+  // Judges, baselines and scorers: resolved now, so that a missing file fails before any item
+  // and their digests enter the run's key (config.models) and its result.
+  const prepared = await prepareTaskModels(suite.data.tasks, judgeOverride, env);
   let subset: { items: number; seed: number } | undefined;
   if (options.subset === "quick") {
     subset = suite.data.quick;
@@ -184,6 +187,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   }
   const config: ResultDocument["config"] = {
     backend: manifest.data.backend.type,
+    backendOptions: { ...manifest.data.backend },
     threads: options.threads,
     parallel,
     contextSize,
@@ -199,10 +203,20 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         }
       : {}),
     ...(options.shard ? { shard: { ...options.shard } } : {}),
+    ...(prepared.size > 0
+      ? {
+          models: [...prepared.values()].map((m) => ({
+            role: m.role,
+            manifestPath: m.manifest.label,
+            ...m.identity,
+            tasks: m.tasks as [string, ...string[]],
+          })),
+        }
+      : {}),
   };
   const planned = plan({
     manifestSha256: manifest.sha256,
-    weightsSha256: weights.sha256,
+    ...(weights ? { weightsSha256: weights.sha256 } : {}),
     suiteSha256: suite.sha256,
     evaluatorVersion: evaluatorVersion(),
     tasks,
@@ -225,27 +239,30 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   const resumedItems = journal.done.size;
   let model: LoadedModel | undefined;
   // Models that tasks load themselves (judges, baselines, scorers), once each, with this run's
-  // settings; a task asks for what the role needs.
-  const judges = new Map<string, Promise<LoadedJudge>>();
+  // settings; all of them load before the first item (openTaskModels), so that a model that
+  // cannot load fails the run, not each item.
+  const opened = new Map<string, Promise<LoadedJudge>>();
   const runtime: TaskRuntime = {
     loadModel(requested, role) {
-      const path = role === "judge" && judgeOverride ? judgeOverride.file : requested;
-      const needs = role === "scorer" ? "classify" : "generate";
-      const key = `${needs}:${path}`;
-      let loaded = judges.get(key);
+      const file = role === "judge" && judgeOverride ? judgeOverride.file : requested;
+      const entry = prepared.get(preparedKey(role, file));
+      // One load per manifest and capability: a judge that is also the baseline loads once.
+      const key = `${roleNeeds(role)}:${file}`;
+      let loaded = opened.get(key);
       if (loaded === undefined) {
         loaded = (async () => {
-          const other = loadManifest(path);
-          const files = await resolveModelArtifacts(other, env);
-          const { model: opened } = await openModel(other, files, {
+          const other = entry?.manifest ?? loadManifest(file);
+          const files = entry?.artifacts ?? (await resolveModelArtifacts(other, env));
+          const { model: handle } = await openModel(other, files, {
             threads: options.threads,
             gpu: options.gpu,
             parallel: 1,
-            needs: [needs],
+            needs: [roleNeeds(role)],
+            env,
           });
-          return { model: opened, identity: modelIdentity(other, files) };
+          return { model: handle, identity: modelIdentity(other, files) };
         })();
-        judges.set(key, loaded);
+        opened.set(key, loaded);
       }
       return loaded;
     },
@@ -261,11 +278,13 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         gpu: options.gpu,
         parallel,
         needs: [...new Set(planned.tasks.flatMap(({ task }) => task.requires))],
+        env,
       },
       options.signal,
     );
     model = opened.model;
     backendId = opened.backendId;
+    for (const entry of prepared.values()) await runtime.loadModel(entry.manifest.file, entry.role);
     const loadSeconds = (performance.now() - loadStart) / 1000;
     let executed: Awaited<ReturnType<typeof execute>>;
     try {
@@ -300,7 +319,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         finishedAt: new Date(),
         resumed: resumedItems > 0,
         manifest,
-        weightsSha256: weights.sha256,
+        ...(weights ? { weightsSha256: weights.sha256 } : {}),
         suite,
         plan: planned,
         config,
@@ -337,8 +356,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     return { ...written, document, resumedItems };
   } finally {
     journal.close();
-    await model?.dispose();
-    for (const judge of judges.values())
-      await (await judge.catch(() => undefined))?.model.dispose();
+    // Every model is released, whichever of them fails to.
+    await Promise.allSettled([
+      model?.dispose(),
+      ...[...opened.values()].map(async (loading) => (await loading).model.dispose()),
+    ]);
   }
 }

@@ -5,7 +5,7 @@ import { type CodeOutcome, codeMetrics } from "../pure/metrics/pass-at-k.ts";
 import { SandboxPool, type SandboxResult, type SandboxStatus } from "../sandbox/pool.ts";
 import { compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
-import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
+import { cutAtStops, defaultMaxTokens, defaultUntil, sampleSeed } from "./generate.ts";
 import {
   configChecks,
   generatorOf,
@@ -152,7 +152,7 @@ export const code: TaskType<CodeTask, CodeRequest, CodeItemResult> = {
               truncate: "left",
               ...(temperature === undefined
                 ? {}
-                : { temperature, topP, seed: (seed + index * samples + s) >>> 0 }),
+                : { temperature, topP, seed: sampleSeed(seed, index, samples, s) }),
             },
             signal,
           );

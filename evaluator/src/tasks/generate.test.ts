@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ggufRequest,
   hasShared,
   repoRoot,
   sharedDir,
@@ -645,12 +646,7 @@ describe("the gguf backend's chat template", () => {
         "{% for m in messages %}{% if m.role == 'user' %}Q: {{ m.content }}\n{% else %}A:{{ m.content }}{% endif %}{% endfor %}{% if add_generation_prompt %}A:{% endif %}",
       ),
     );
-    const model = await ggufBackend.load({
-      weightsPath: path,
-      threads: 1,
-      contextSize: 512,
-      gpu: false,
-    });
+    const model = await ggufBackend.load(ggufRequest(path, 512));
     try {
       const chat = await model.generate?.({
         prompt: "is it the answer",

@@ -63,6 +63,14 @@ function metricsFor(task: GenerateTask): Readonly<Record<string, Metric<Generate
   return built;
 }
 
+/**
+ * The seed of sample `s` of item `index` when each item draws `samples` samples from `seed`: every
+ * sample of a run has its own, the same on every run and after a resume.
+ */
+export function sampleSeed(seed: number, index: number, samples: number, s: number): number {
+  return (seed + index * samples + s) >>> 0;
+}
+
 /** lm-evaluation-harness cuts a generation at the first occurrence of any `until` string. */
 export function cutAtStops(text: string, until: readonly string[]): string {
   let end = text.length;

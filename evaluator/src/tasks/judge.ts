@@ -37,6 +37,47 @@ export function parseVerdict(judgment: string, pattern: RegExp): "A" | "B" | "C"
   return verdict === "A" || verdict === "B" || verdict === "C" ? verdict : undefined;
 }
 
+/** How a task asks its judge. */
+export interface JudgeAsk {
+  maxTokens: number;
+  until: readonly string[];
+  chatTemplate?: boolean;
+}
+
+/** The judge's judgment of `prompt`, cut at the first stop sequence. */
+export async function askJudge(
+  generate: NonNullable<LoadedModel["generate"]>,
+  prompt: string,
+  ask: JudgeAsk,
+  signal?: AbortSignal,
+): Promise<string> {
+  const judged = await generate(
+    {
+      prompt,
+      maxTokens: ask.maxTokens,
+      stop: ask.until,
+      truncate: "left",
+      ...(ask.chatTemplate ? { chatTemplate: true } : {}),
+    },
+    signal,
+  );
+  return cutAtStops(judged.text, ask.until);
+}
+
+/** An item's error for a judgment without what the task parses from it (counted, never a zero). */
+export function unparseableJudgment(
+  where: string,
+  judgeId: string,
+  judgment: string,
+  expected: string,
+): BenchError {
+  return new BenchError(
+    "E_JUDGE_PARSE",
+    `${where}: the judgment of ${judgeId} holds no ${expected}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
+    { hint: "an unparseable judgment is an error of the item, counted in the result" },
+  );
+}
+
 export interface JudgeRequest {
   prompt: string;
   record: DatasetRecord;
@@ -134,6 +175,11 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
     const judgeUntil = [...(task.judge.generation?.until ?? defaultUntil)];
 
     return {
+      models: [
+        { manifest, role: "judge" },
+        ...(baselineManifest ? [{ manifest: baselineManifest, role: "baseline" as const }] : []),
+      ],
+
       prepare: (record, index) => ({ prompt: prompt(record, { record: index }), record, index }),
 
       // The judge's manifest as the suite names it; its id and digests come with each judgment.
@@ -175,24 +221,23 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
         };
         const grader = await loadGenerator(manifest, "judge.model", "judge");
         const judgeGenerate = grader.generate;
-        const ask = async (variables: Record<string, string>) => {
-          const judged = await judgeGenerate(
+        const ask = (variables: Record<string, string>) =>
+          askJudge(
+            judgeGenerate,
+            judgePrompt({ ...record, ...variables }, { record: index }),
             {
-              prompt: judgePrompt({ ...record, ...variables }, { record: index }),
               maxTokens: task.judge.generation?.maxTokens ?? defaultMaxTokens,
-              stop: judgeUntil,
-              truncate: "left",
+              until: judgeUntil,
               ...(task.judge.chatTemplate ? { chatTemplate: true } : {}),
             },
             signal,
           );
-          return cutAtStops(judged.text, judgeUntil);
-        };
         const unparseable = (judgment: string, expected: string) =>
-          new BenchError(
-            "E_JUDGE_PARSE",
-            `${source.file}: ${source.path}: the judgment of ${grader.identity.id} holds no ${expected}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
-            { hint: "an unparseable judgment is an error of the item, counted in the result" },
+          unparseableJudgment(
+            `${source.file}: ${source.path}`,
+            grader.identity.id,
+            judgment,
+            expected,
           );
         if (!baselineManifest) {
           const judgment = await ask({ answer });

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../test/helpers.ts";
+import { ggufRequest, repoRoot } from "../../test/helpers.ts";
 import type { MultipleChoiceTask } from "../generated/suite.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { resolveTask } from "./resolve.ts";
@@ -147,12 +147,9 @@ describe("prompt digest", () => {
 describe("partial scoring on a real model", () => {
   it("scores the one continuation after each context, as separate log-likelihood requests", async () => {
     const { ggufBackend } = await import("../backends/gguf.ts");
-    const model = await ggufBackend.load({
-      weightsPath: join(repoRoot, "models/bench/tiny-random-llama.gguf"),
-      threads: 1,
-      contextSize: 512,
-      gpu: false,
-    });
+    const model = await ggufBackend.load(
+      ggufRequest(join(repoRoot, "models/bench/tiny-random-llama.gguf"), 512),
+    );
     try {
       const [item] = task({
         prompt: undefined,

@@ -6,7 +6,7 @@ import { metrics as allMetrics } from "../pure/metrics/registry.ts";
 import type { AnyMetric, Json } from "../pure/metrics/types.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { type TaskConfigOf, type TaskTypeId, tasks } from "./registry.ts";
-import type { DatasetRecord, JsonObject, TaskRuntime, TaskSource } from "./types.ts";
+import type { DatasetRecord, JsonObject, TaskModel, TaskRuntime, TaskSource } from "./types.ts";
 
 /** An item ready to run: its request is held by `run`, typed inside its task type. */
 export interface RunnableItem {
@@ -33,6 +33,8 @@ export interface ResolvedTask {
   config: Task;
   source: TaskSource;
   requires: readonly Capability[];
+  /** Models the task loads besides the evaluated one (judges, baselines, scorers). */
+  models: readonly TaskModel[];
   /** The task's metrics, in the order the suite lists them. */
   metrics: readonly AnyMetric[];
   /** sha256 of the canonical JSON of the fields that shape prompts. */
@@ -99,6 +101,7 @@ export function resolveTask<K extends TaskTypeId>(
     config,
     source,
     requires: type.requires,
+    models: task.models ?? [],
     metrics,
     promptSha256: sha256Hex(canonicalize(type.promptFields(config))),
     ...(exampleRef

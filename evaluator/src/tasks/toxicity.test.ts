@@ -143,7 +143,7 @@ describe("a toxicity task (RealToxicityPrompts' protocol)", () => {
       continuations: [" you idiot", " nice day", " hello"],
       toxicity: [0.9, 0.1, 0.2],
       maxToxicity: 0.9,
-      scorer: { ...identity("bench/tiny-toxicity-classifier"), label: "toxic" },
+      scorer: { ...identity("bench/tiny-toxicity-classifier"), label: "toxic", versions: {} },
     });
     // The second prompt's seeds follow on: seed + index * samples + i.
     const again = await second?.run(model.loaded, undefined, runtime);

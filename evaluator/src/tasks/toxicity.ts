@@ -8,8 +8,8 @@ import { compilePattern, FilterError } from "../pure/filters.ts";
 import { type ToxicityOutcome, toxicityMetrics } from "../pure/metrics/toxicity.ts";
 import { printable } from "../pure/text.ts";
 import { compileTemplate } from "../template/jinja.ts";
-import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
-import { defaultRatingPattern, parseRating } from "./judge.ts";
+import { cutAtStops, defaultMaxTokens, defaultUntil, sampleSeed } from "./generate.ts";
+import { askJudge, defaultRatingPattern, parseRating, unparseableJudgment } from "./judge.ts";
 import { modelPathProblem } from "./models.ts";
 import {
   configChecks,
@@ -118,6 +118,15 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
     const judgeUntil = [...(judge?.generation?.until ?? defaultUntil)];
 
     return {
+      models: [
+        classifier !== undefined
+          ? { manifest: resolve(dirname(source.file), classifier), role: "scorer" }
+          : {
+              manifest: resolve(dirname(source.file), (judge as { model: string }).model),
+              role: "judge",
+            },
+      ],
+
       prepare: (record, index) => ({ prompt: prompt(record, { record: index }), record, index }),
 
       detail: ({ prompt }) => ({
@@ -140,7 +149,7 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
             truncate: "left",
             temperature: sampling.temperature,
             topP: sampling.topP,
-            seed: (sampling.seed + index * sampling.samples + s) >>> 0,
+            seed: sampleSeed(sampling.seed, index, sampling.samples, s),
             ...(task.chatTemplate ? { chatTemplate: true } : {}),
           };
           const result = await generate(request, signal);
@@ -171,7 +180,12 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
             scores: scores as number[],
             threshold,
             continuations,
-            scorer: { ...scorer.identity, label: label as string },
+            // The engine's versions too: another onnxruntime may score differently.
+            scorer: {
+              ...scorer.identity,
+              label: label as string,
+              versions: { ...scorer.model.info.versions },
+            },
             truncatedTokens,
             scorerTruncatedTokens: Math.max(0, ...results.map((r) => r.truncatedTokens)),
           };
@@ -190,26 +204,26 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
         const judgments: string[] = [];
         const scores: number[] = [];
         for (const continuation of continuations) {
-          const judged = await judgeGenerate(
+          const judgment = await askJudge(
+            judgeGenerate,
+            (judgePrompt as NonNullable<typeof judgePrompt>)(
+              { ...record, continuation },
+              { record: index },
+            ),
             {
-              prompt: (judgePrompt as NonNullable<typeof judgePrompt>)(
-                { ...record, continuation },
-                { record: index },
-              ),
               maxTokens: spec.generation?.maxTokens ?? defaultMaxTokens,
-              stop: judgeUntil,
-              truncate: "left",
+              until: judgeUntil,
               ...(spec.chatTemplate ? { chatTemplate: true } : {}),
             },
             signal,
           );
-          const judgment = cutAtStops(judged.text, judgeUntil);
           const rating = parseRating(judgment, pattern as RegExp, scale);
           if (rating === undefined) {
-            throw new BenchError(
-              "E_JUDGE_PARSE",
-              `${source.file}: ${source.path}.scorer.judge: the judgment of ${grader.identity.id} holds no rating from ${scale.min} to ${scale.max}: ${printable(JSON.stringify(judgment.slice(-160)), 200)}`,
-              { hint: "an unparseable judgment is an error of the item, counted in the result" },
+            throw unparseableJudgment(
+              `${source.file}: ${source.path}.scorer.judge`,
+              grader.identity.id,
+              judgment,
+              `rating from ${scale.min} to ${scale.max}`,
             );
           }
           judgments.push(judgment);

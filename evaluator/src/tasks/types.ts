@@ -41,10 +41,20 @@ export interface LoadedJudge {
   identity: {
     id: string;
     manifestSha256: string;
-    weightsSha256: string;
+    /** Absent for a served model (backend openai). */
+    weightsSha256?: string;
     tokenizerSha256?: string;
     purpose: string;
   };
+}
+
+/** A role a model other than the evaluated one plays in a task. */
+export type ModelRole = "judge" | "baseline" | "scorer";
+
+/** A model a task loads: its manifest (an absolute path) and its role. */
+export interface TaskModel {
+  manifest: string;
+  role: ModelRole;
 }
 
 /** What the runner lends a task beyond the model under evaluation. */
@@ -54,7 +64,7 @@ export interface TaskRuntime {
    * once per run with the run's threads and GPU settings and disposed at its end. A judge or a
    * baseline is loaded to generate, a scorer to classify; `bench eval --judge` replaces judges.
    */
-  loadModel(manifest: string, role: "judge" | "baseline" | "scorer"): Promise<LoadedJudge>;
+  loadModel(manifest: string, role: ModelRole): Promise<LoadedJudge>;
 }
 
 /** A dataset record as read: a JSON object. */
@@ -69,6 +79,11 @@ export interface PrepareContext {
 }
 
 export interface CompiledTask<Request, Outcome> {
+  /**
+   * The models the task loads besides the evaluated one: the runner resolves them before the
+   * run (their digests go into its key and its result) and loads them before the first item.
+   */
+  models?: readonly TaskModel[];
   /** One dataset record as a request; throws E_DATASET naming the record on bad data. */
   prepare(record: DatasetRecord, index: number, context: PrepareContext): Request;
   /** What the samples file keeps of the request (the prompt, the choices, the gold answer). */

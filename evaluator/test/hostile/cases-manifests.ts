@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../helpers.ts";
 import {
+  type CaseContext,
   defineCases,
   manifestFile as file,
   tinyWeights,
@@ -294,6 +295,49 @@ export const manifestCases = defineCases([
     args: evalSmoke,
     code: 1,
     mentions: ["loglikelihood", "'onnx'", "suites/smoke/suite.yaml"],
+  },
+  ...(
+    [
+      [
+        "served model (openai) that also names weights",
+        { baseUrl: "http://127.0.0.1:9/v1", model: "m" },
+        "$.weights",
+      ],
+      [
+        "served model whose baseUrl carries a password",
+        { baseUrl: "http://user:secret@127.0.0.1:9/v1", model: "m" },
+        "$.backend.baseUrl",
+      ],
+      [
+        "served model whose baseUrl is not http",
+        { baseUrl: "file:///etc/passwd", model: "m" },
+        "$.backend.baseUrl",
+      ],
+      [
+        "served model with an unknown api and a lower-case key variable",
+        { baseUrl: "http://127.0.0.1:9/v1", model: "m", api: "rest", apiKeyEnv: "key; rm -rf" },
+        "$.backend.apiKeyEnv",
+      ],
+    ] as const
+  ).map(([name, backend, field]) => ({
+    name: `manifest: ${name}`,
+    setup: (c: CaseContext) =>
+      writeManifest(c, (m) => {
+        (m as { backend: unknown }).backend = { type: "openai", ...backend };
+      }),
+    args: validate,
+    code: 1 as const,
+    mentions: [file, field],
+  })),
+  {
+    name: "manifest: a gguf model without weights",
+    setup: (c) =>
+      writeManifest(c, (m) => {
+        delete (m as { weights?: unknown }).weights;
+      }),
+    args: validate,
+    code: 1,
+    mentions: [file, "$.weights", "required"],
   },
   {
     name: "manifest: bidi override (U+202E) in name",

@@ -1,10 +1,16 @@
-import { type BradleyTerryFit, bradleyTerry } from "@bench/evaluator/pure";
+import {
+  type BradleyTerryFit,
+  bradleyTerry,
+  comparisonGroups,
+  type PairCounts,
+} from "@bench/evaluator/pure";
 import type { Leaderboard, ModelEntry, ResultEntry } from "./load-results.ts";
 
 type Comparison = ResultEntry["comparisons"][number];
 
 /** One player of a rating table: a model with results, or a baseline it was compared with. */
 export interface RatedPlayer {
+  /** The model's id; a baseline met in two versions (other digests) gets `@<manifest digest>`. */
   id: string;
   rating: number;
   wins: number;
@@ -14,15 +20,20 @@ export interface RatedPlayer {
   model?: Pick<ModelEntry, "org" | "slug" | "name" | "purpose">;
 }
 
-/** Ratings of everything compared on one suite version's task under one judge. */
+/** Ratings of the players linked by comparisons on one suite version's task under one judge. */
 export interface RatingTable {
   suite: ResultEntry["suite"];
   task: string;
   judge: Comparison["judge"];
   players: RatedPlayer[];
-  /** Results that contributed, and comparisons counted. */
+  /** Results whose comparisons the table counts, and the comparisons. */
   results: number;
   comparisons: number;
+  /**
+   * Which of the task's groups of players this is (1-based) and how many there are: players of
+   * two groups never met, directly or through others, and their ratings are not comparable.
+   */
+  group: { index: number; of: number };
   fit: Pick<BradleyTerryFit, "iterations" | "converged" | "prior">;
 }
 
@@ -30,47 +41,66 @@ export interface RatingTable {
 export const ratingPrior = 1;
 
 /**
- * Bradley–Terry ratings (Elo scale) from the `comparisons` of each model's latest trusted result:
- * one table per suite version, pairwise task and judge (its id and digests), because verdicts of
- * another judge or prompt set are not the same measurement. A model and the baselines it met are
- * the players; a baseline with results of its own links to its page.
+ * Bradley–Terry ratings (Elo scale) from the `comparisons` of each model's latest trusted result
+ * (verified against its samples): one table per suite version, pairwise task and judge (its id
+ * and digests), because another judge or prompt set is another measurement, and per group of
+ * players linked by comparisons. A baseline with results of its own links to its page.
  */
 export function pairwiseRatings(leaderboard: Leaderboard): RatingTable[] {
-  const groups = new Map<
-    string,
-    Omit<RatingTable, "players" | "fit" | "comparisons"> & {
-      pairs: { a: string; b: string; winsA: number; ties: number; winsB: number }[];
-    }
-  >();
+  type Entry = { model: ModelEntry; result: ResultEntry; comparison: Comparison };
+  const groups = new Map<string, Entry[]>();
   for (const model of leaderboard.models) {
     for (const result of Object.values(model.latest)) {
-      for (const c of result.comparisons) {
-        const key = JSON.stringify([result.suite.id, result.suite.version, c.task, c.judge]);
-        let group = groups.get(key);
-        if (!group) {
-          group = { suite: result.suite, task: c.task, judge: c.judge, results: 0, pairs: [] };
-          groups.set(key, group);
-        }
-        group.results += 1;
-        if (c.opponent.id === model.id) continue;
-        group.pairs.push({
-          a: model.id,
-          b: c.opponent.id,
-          winsA: c.wins,
-          ties: c.ties,
-          winsB: c.losses,
-        });
+      for (const comparison of result.comparisons) {
+        const { judge } = comparison;
+        const key = JSON.stringify([
+          result.suite.id,
+          result.suite.version,
+          comparison.task,
+          judge.id,
+          judge.manifestSha256,
+          judge.weightsSha256 ?? null,
+        ]);
+        groups.set(key, [...(groups.get(key) ?? []), { model, result, comparison }]);
       }
     }
   }
   const pages = new Map(leaderboard.models.map((m) => [m.id, m]));
-  return [...groups.values()]
-    .filter((group) => group.pairs.some((p) => p.winsA + p.ties + p.winsB > 0))
-    .map(({ pairs, ...group }) => {
-      const fit = bradleyTerry(pairs, { prior: ratingPrior });
-      return {
-        ...group,
-        comparisons: pairs.reduce((sum, p) => sum + p.winsA + p.ties + p.winsB, 0),
+  const tables: RatingTable[] = [];
+  for (const entries of groups.values()) {
+    // A baseline is one player per id, unless the results met it in several versions.
+    const versions = new Map<string, Set<string>>();
+    for (const { comparison: c } of entries) {
+      const digests = `${c.opponent.manifestSha256}:${c.opponent.weightsSha256 ?? "served"}`;
+      versions.set(c.opponent.id, (versions.get(c.opponent.id) ?? new Set()).add(digests));
+    }
+    const opponentKey = (c: Comparison) =>
+      (versions.get(c.opponent.id)?.size ?? 0) > 1
+        ? `${c.opponent.id}@${c.opponent.manifestSha256.slice(0, 12)}`
+        : c.opponent.id;
+    const pairs: (PairCounts & { file: string })[] = entries
+      .filter(({ model, comparison }) => comparison.opponent.id !== model.id)
+      .map(({ model, result, comparison: c }) => ({
+        a: model.id,
+        b: opponentKey(c),
+        winsA: c.wins,
+        ties: c.ties,
+        winsB: c.losses,
+        file: result.file,
+      }))
+      .filter((p) => p.winsA + p.ties + p.winsB > 0);
+    const linked = comparisonGroups(pairs);
+    const first = entries[0] as Entry;
+    for (const [g, members] of linked.entries()) {
+      const inGroup = pairs.filter((p) => members.includes(p.a));
+      const fit = bradleyTerry(inGroup, { prior: ratingPrior });
+      tables.push({
+        suite: first.result.suite,
+        task: first.comparison.task,
+        judge: first.comparison.judge,
+        results: new Set(inGroup.map((p) => p.file)).size,
+        comparisons: inGroup.reduce((sum, p) => sum + p.winsA + p.ties + p.winsB, 0),
+        group: { index: g + 1, of: linked.length },
         fit: { iterations: fit.iterations, converged: fit.converged, prior: fit.prior },
         players: fit.ratings.map((r) => {
           const page = pages.get(r.player);
@@ -87,12 +117,14 @@ export function pairwiseRatings(leaderboard: Leaderboard): RatingTable[] {
               : {}),
           };
         }),
-      };
-    })
-    .sort(
-      (a, b) =>
-        a.suite.name.localeCompare(b.suite.name) ||
-        a.task.localeCompare(b.task) ||
-        a.judge.id.localeCompare(b.judge.id),
-    );
+      });
+    }
+  }
+  return tables.sort(
+    (a, b) =>
+      a.suite.name.localeCompare(b.suite.name) ||
+      a.task.localeCompare(b.task) ||
+      a.judge.id.localeCompare(b.judge.id) ||
+      a.group.index - b.group.index,
+  );
 }

@@ -1,0 +1,280 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type Behaviour,
+  type FakeServer,
+  fakeLogprob,
+  fakeTokens,
+  startFakeServer,
+} from "../../test/openai-server.ts";
+import type { OpenaiBackend } from "../generated/model.ts";
+import { openaiBackend, retryDelayMs } from "./openai.ts";
+import type { Capability, LoadedModel, StreamPart } from "./types.ts";
+
+let server: FakeServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function setup(
+  behave?: (n: number) => Behaviour,
+  options: Partial<OpenaiBackend> = {},
+  extra: { apiKey?: string; env?: Record<string, string>; needs?: Capability[] } = {},
+): Promise<{ model: LoadedModel; server: FakeServer }> {
+  server = await startFakeServer({
+    ...(behave ? { behave } : {}),
+    ...(extra.apiKey ? { apiKey: extra.apiKey } : {}),
+  });
+  const model = await openaiBackend.load({
+    artifacts: {},
+    options: {
+      type: "openai",
+      baseUrl: server.url,
+      model: "fake-model",
+      retryBaseMs: 5,
+      ...options,
+    },
+    runtime: {
+      threads: 1,
+      gpu: false,
+      env: extra.env ?? {},
+      ...(extra.needs ? { needs: extra.needs } : {}),
+    },
+  });
+  return { model, server };
+}
+
+async function collect(stream: AsyncIterable<StreamPart> | undefined) {
+  const parts: StreamPart[] = [];
+  for await (const part of stream ?? []) parts.push(part);
+  return parts;
+}
+
+describe("the openai backend against a real HTTP server on loopback", () => {
+  it("streams completions as timed deltas and ends with the server's usage", async () => {
+    const { model } = await setup(() => ({ tokenDelayMs: 5 }));
+    const parts = await collect(model.stream?.({ prompt: "Hello there", maxTokens: 4 }));
+    const deltas = parts.filter((p) => p.type === "delta");
+    expect(deltas.map((d) => d.text)).toEqual([" tok1", " tok2", " tok3", " tok4"]);
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      finishReason: "length",
+      promptTokens: 2,
+      completionTokens: 4,
+    });
+    const times = deltas.map((d) => d.atMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Each delta waited for its event: the gaps are the server's delays (no wall-clock bound).
+    expect(new Set(times).size).toBe(4);
+  });
+
+  it("streams chat completions, and counts text events when the server sends no usage", async () => {
+    const { model, server } = await setup(() => ({ noUsage: true }), { api: "chat" });
+    const parts = await collect(model.stream?.({ prompt: "Hi", maxTokens: 3, chatTemplate: true }));
+    expect(parts.at(-1)).toMatchObject({ completionTokens: 3, promptTokens: null });
+    expect(server.requests.at(-1)?.body).toMatchObject({
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+      temperature: 0,
+    });
+  });
+
+  it("answers without streaming, with sampling parameters sent as asked", async () => {
+    const { model, server } = await setup();
+    const result = await model.generate?.({
+      prompt: "Once",
+      maxTokens: 2,
+      temperature: 0.7,
+      topP: 0.9,
+      seed: 42,
+      stop: ["\n\n"],
+    });
+    expect(result).toMatchObject({ text: " tok1 tok2", tokens: 2, finishReason: "length" });
+    expect(server.requests.at(-1)?.body).toEqual({
+      model: "fake-model",
+      prompt: "Once",
+      max_tokens: 2,
+      stop: ["\n\n"],
+      temperature: 0.7,
+      top_p: 0.9,
+      seed: 42,
+    });
+  });
+
+  it("retries 429 and 503 with backoff, honouring Retry-After, then succeeds", async () => {
+    const script: Behaviour[] = [{ status: 429, retryAfter: "0" }, { status: 503 }, {}];
+    const { model, server } = await setup((n) => script[n] ?? {});
+    const result = await model.generate?.({ prompt: "x", maxTokens: 1 });
+    expect(result?.text).toBe(" tok1");
+    expect(server.requests.filter((r) => r.path === "/v1/completions")).toHaveLength(3);
+  });
+
+  it("retries a connection dropped before any answer", async () => {
+    const { model, server } = await setup((n) => (n === 0 ? { reset: true } : {}));
+    expect((await model.generate?.({ prompt: "x", maxTokens: 1 }))?.text).toBe(" tok1");
+    expect(server.requests.filter((r) => r.path === "/v1/completions")).toHaveLength(2);
+  });
+
+  it("gives up after maxRetries with the last status, counted as retryable", async () => {
+    const { model } = await setup(() => ({ status: 502 }), { maxRetries: 2 });
+    await expect(model.generate?.({ prompt: "x", maxTokens: 1 })).rejects.toMatchObject({
+      code: "E_BACKEND_RETRYABLE",
+      message: expect.stringMatching(/answered HTTP 502 after 3 attempts/),
+    });
+  });
+
+  it("does not retry a 400, and says what the server said", async () => {
+    const { model, server } = await setup(() => ({ status: 400 }));
+    await expect(model.generate?.({ prompt: "x", maxTokens: 1 })).rejects.toMatchObject({
+      code: "E_BACKEND",
+      message: expect.stringMatching(/answered HTTP 400: .*scripted 400/),
+    });
+    expect(server.requests.filter((r) => r.path === "/v1/completions")).toHaveLength(1);
+  });
+
+  it("times out a request that takes longer than timeoutMs", async () => {
+    const { model } = await setup((n) => (n === 0 ? { delayMs: 2_000 } : {}), {
+      timeoutMs: 100,
+      maxRetries: 0,
+    });
+    await expect(model.generate?.({ prompt: "x", maxTokens: 1 })).rejects.toMatchObject({
+      code: "E_BACKEND_RETRYABLE",
+      message: expect.stringMatching(/did not answer within 100 ms/),
+    });
+  });
+
+  it("cancels a request when the caller aborts", async () => {
+    const { model } = await setup(() => ({ tokenDelayMs: 50 }));
+    const controller = new AbortController();
+    const parts: StreamPart[] = [];
+    const reading = (async () => {
+      for await (const part of model.stream?.({ prompt: "x", maxTokens: 50 }, controller.signal) ??
+        []) {
+        parts.push(part);
+        if (parts.length === 2) controller.abort(new Error("stopped by the test"));
+      }
+    })();
+    await expect(reading).rejects.toThrow("stopped by the test");
+    expect(parts.length).toBeLessThan(50);
+  });
+
+  it("reports a stream broken off mid-way, and a malformed event, as errors of the request", async () => {
+    const { model } = await setup((n) =>
+      n === 0 ? { disconnectAfter: 2 } : { malformed: "{not json" },
+    );
+    await expect(collect(model.stream?.({ prompt: "x", maxTokens: 5 }))).rejects.toMatchObject({
+      code: "E_BACKEND_RETRYABLE",
+      message: expect.stringMatching(/after 2 text events/),
+    });
+    await expect(collect(model.stream?.({ prompt: "x", maxTokens: 5 }))).rejects.toMatchObject({
+      code: "E_BACKEND",
+      message: expect.stringMatching(/an event that is not JSON: "\{not json"/),
+    });
+  });
+
+  it("sends the API key from the named variable, never shows it, and explains a 401", async () => {
+    const key = "sk-test-0123456789abcdef";
+    const { model, server: keyed } = await setup(
+      undefined,
+      { apiKeyEnv: "FAKE_API_KEY" },
+      {
+        apiKey: key,
+        env: { FAKE_API_KEY: key },
+      },
+    );
+    await model.generate?.({ prompt: "x", maxTokens: 1 });
+    expect(keyed.requests.at(-1)?.authorization).toBe(`Bearer ${key}`);
+    await keyed.close();
+    const wrong = await startFakeServer({ apiKey: "another" });
+    server = wrong;
+    const error = await openaiBackend
+      .load({
+        artifacts: {},
+        options: {
+          type: "openai",
+          baseUrl: wrong.url,
+          model: "fake-model",
+          apiKeyEnv: "FAKE_API_KEY",
+        },
+        runtime: { threads: 1, gpu: false, env: { FAKE_API_KEY: key } },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "E_BACKEND_LOAD",
+      message: expect.stringMatching(/refused the API key with HTTP 401/),
+    });
+    expect(JSON.stringify(error)).not.toContain(key);
+    expect(String((error as Error).message)).not.toContain(key);
+  });
+
+  it("refuses to load without the key's variable, and for a model the server does not serve", async () => {
+    server = await startFakeServer();
+    const base = { type: "openai" as const, baseUrl: server.url };
+    await expect(
+      openaiBackend.load({
+        artifacts: {},
+        options: { ...base, model: "fake-model", apiKeyEnv: "NOT_SET_ANYWHERE" },
+        runtime: { threads: 1, gpu: false, env: {} },
+      }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/NOT_SET_ANYWHERE .* is not set/) });
+    await expect(
+      openaiBackend.load({
+        artifacts: {},
+        options: { ...base, model: "other-model" },
+        runtime: { threads: 1, gpu: false },
+      }),
+    ).rejects.toMatchObject({
+      code: "E_BACKEND_LOAD",
+      message: expect.stringMatching(/does not serve "other-model" \(it serves "fake-model"\)/),
+    });
+  });
+
+  it("says a server that is not there cannot be reached", async () => {
+    const closed = await startFakeServer();
+    await closed.close();
+    await expect(
+      openaiBackend.load({
+        artifacts: {},
+        options: { type: "openai", baseUrl: closed.url, model: "fake-model" },
+        runtime: { threads: 1, gpu: false },
+      }),
+    ).rejects.toMatchObject({
+      code: "E_BACKEND_LOAD",
+      message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED/),
+    });
+  });
+
+  // lm-evaluation-harness's local-completions: echo + logprobs, the continuation's tokens summed.
+  it("scores log-likelihoods from echoed prompt logprobs: the continuation's tokens only", async () => {
+    const { model } = await setup(undefined, {}, { needs: ["loglikelihood"] });
+    const [blue, green] =
+      (await model.loglikelihood?.({
+        context: "The sky is",
+        continuations: [" blue", " bright green"],
+      })) ?? [];
+    expect(blue).toMatchObject({ tokens: 1, greedy: true, tokenIds: [] });
+    expect(blue?.loglikelihood).toBeCloseTo(fakeLogprob(" blue"), 12);
+    const expected = fakeTokens("The sky is bright green")
+      .filter((t) => t.offset >= "The sky is".length)
+      .reduce((s, t) => s + fakeLogprob(t.token), 0);
+    expect(green?.tokens).toBe(2);
+    expect(green?.loglikelihood).toBeCloseTo(expected, 12);
+    expect(green?.tokenLogprobs).toEqual([fakeLogprob(" bright"), fakeLogprob(" green")]);
+  });
+
+  it("refuses to score with a server that ignores echo, as llama-server does, at load", async () => {
+    await expect(
+      setup(() => ({ ignoreEcho: true }), {}, { needs: ["loglikelihood"] }),
+    ).rejects.toMatchObject({
+      code: "E_CAPABILITY",
+      message: expect.stringMatching(/does not echo the prompt's log-probabilities/),
+    });
+  });
+
+  it("computes Retry-After and doubling backoff delays", () => {
+    expect(retryDelayMs(0, 500, "2")).toBe(2000);
+    expect([0, 1, 2].map((a) => retryDelayMs(a, 500, null))).toEqual([500, 1000, 2000]);
+    expect(retryDelayMs(20, 500, null)).toBe(60_000);
+    expect(retryDelayMs(0, 500, "soon")).toBe(500);
+  });
+});

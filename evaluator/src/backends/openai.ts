@@ -1,0 +1,609 @@
+import { BenchError } from "../errors/index.ts";
+import type { OpenaiBackend } from "../generated/model.ts";
+import { printable } from "../pure/text.ts";
+import { declaredContextSize } from "./registry.ts";
+import { pushStream } from "./stream.ts";
+import type {
+  Backend,
+  ContinuationScore,
+  EngineStats,
+  GenerateRequest,
+  GenerateResult,
+  LoadedModel,
+  LoadRequest,
+  LoglikelihoodRequest,
+  StreamPart,
+} from "./types.ts";
+
+/** The longest SSE line or error body read: anything longer is not an OpenAI-compatible answer. */
+const maxLineChars = 4 * 1024 * 1024;
+const maxErrorBodyChars = 2000;
+
+/** An HTTP status worth trying again: timeouts, rate limits and server errors. */
+export const retryableStatus = (status: number) =>
+  status === 408 || status === 429 || (status >= 500 && status <= 599);
+
+interface Settings {
+  baseUrl: string;
+  model: string;
+  api: "completions" | "chat";
+  apiKey: string | undefined;
+  keyName: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+}
+
+/** Sleeps `ms`, or rejects at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The delay before retry `attempt` (0-based): the server's Retry-After, else doubling backoff. */
+export function retryDelayMs(attempt: number, baseMs: number, retryAfter: string | null): number {
+  const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 60_000);
+  return Math.min(baseMs * 2 ** attempt, 60_000);
+}
+
+/** A response body's text, cut at `limit` characters. */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (text.length < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, limit);
+}
+
+/**
+ * The events of a server-sent event stream (the `data:` payloads, `[DONE]` included), line by line
+ * as they arrive; comments and other fields are skipped.
+ */
+export async function* sseData(body: NonNullable<Response["body"]>): AsyncGenerator<string> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let newline = buffer.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline).replace(/\r$/, "");
+        buffer = buffer.slice(newline + 1);
+        if (line.startsWith("data:")) yield line.slice(5).trimStart();
+        newline = buffer.indexOf("\n");
+      }
+      if (buffer.length > maxLineChars) {
+        throw new BenchError(
+          "E_BACKEND",
+          `the server sent an event line of over ${maxLineChars} characters (expected OpenAI-compatible server-sent events)`,
+        );
+      }
+    }
+    // A last line without its newline was cut off: it is not an event.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** A JSON object from the server, or E_BACKEND naming what came instead. */
+function parseJson(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BenchError(
+      "E_BACKEND",
+      `the server sent ${what} that is not JSON: ${printable(JSON.stringify(text.slice(0, 120)), 160)}`,
+      { hint: "check that backend.baseUrl points at an OpenAI-compatible API (…/v1)" },
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BenchError("E_BACKEND", `the server sent ${what} that is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+const firstChoice = (event: Record<string, unknown>) =>
+  (Array.isArray(event.choices) ? event.choices[0] : undefined) as
+    | Record<string, unknown>
+    | undefined;
+
+const finishOf = (reason: unknown): GenerateResult["finishReason"] =>
+  reason === "length" ? "length" : "stop";
+
+/** The logprobs block of a legacy completions choice, checked field by field. */
+interface EchoLogprobs {
+  tokens: string[];
+  token_logprobs: (number | null)[];
+  text_offset: number[];
+  top_logprobs: (Record<string, number> | null)[];
+}
+
+function echoLogprobs(choice: Record<string, unknown> | undefined): EchoLogprobs | undefined {
+  const lp = choice?.logprobs as Partial<EchoLogprobs> | null | undefined;
+  if (
+    !lp ||
+    !Array.isArray(lp.tokens) ||
+    !Array.isArray(lp.token_logprobs) ||
+    !Array.isArray(lp.text_offset) ||
+    lp.tokens.length !== lp.token_logprobs.length ||
+    lp.tokens.length !== lp.text_offset.length
+  ) {
+    return undefined;
+  }
+  return {
+    tokens: lp.tokens,
+    token_logprobs: lp.token_logprobs,
+    text_offset: lp.text_offset,
+    top_logprobs: Array.isArray(lp.top_logprobs) ? lp.top_logprobs : [],
+  };
+}
+
+class OpenAiModel implements LoadedModel {
+  readonly info: LoadedModel["info"];
+  readonly #s: Settings;
+  readonly #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
+
+  constructor(info: LoadedModel["info"], settings: Settings) {
+    this.info = info;
+    this.#s = settings;
+  }
+
+  /** A message about the server, with the API key (if a server echoes it) blanked. */
+  #safe(text: string): string {
+    const key = this.#s.apiKey;
+    return key ? text.replaceAll(key, "***") : text;
+  }
+
+  get #where(): string {
+    return `${this.#s.baseUrl} (model ${printable(this.#s.model, 80)})`;
+  }
+
+  /**
+   * POSTs `body` to `path` and returns the successful response, retrying what may succeed again
+   * (408, 429, 5xx, a refused or reset connection) before any answer byte arrived.
+   */
+  async #post(path: string, body: object, signal?: AbortSignal): Promise<Response> {
+    const url = `${this.#s.baseUrl}${path}`;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.#s.apiKey) headers.authorization = `Bearer ${this.#s.apiKey}`;
+    for (let attempt = 0; ; attempt++) {
+      const timeout = AbortSignal.timeout(this.#s.timeoutMs);
+      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+          signal: both,
+        });
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason;
+        if (timeout.aborted) throw this.#timedOut(cause);
+        const code = (cause as { cause?: { code?: string } }).cause?.code ?? "network error";
+        if (attempt < this.#s.maxRetries) {
+          await sleep(retryDelayMs(attempt, this.#s.retryBaseMs, null), signal);
+          continue;
+        }
+        throw new BenchError(
+          "E_BACKEND_RETRYABLE",
+          `cannot reach ${this.#where}: ${printable(String(code), 80)} after ${attempt + 1} attempt${attempt === 0 ? "" : "s"}`,
+          { hint: "check that the server runs and backend.baseUrl is right", cause },
+        );
+      }
+      if (response.ok) return response;
+      const text = this.#safe(await boundedText(response, maxErrorBodyChars).catch(() => ""));
+      if (retryableStatus(response.status) && attempt < this.#s.maxRetries) {
+        await sleep(
+          retryDelayMs(attempt, this.#s.retryBaseMs, response.headers.get("retry-after")),
+          signal,
+        );
+        continue;
+      }
+      throw this.#statusError(response.status, text, attempt + 1);
+    }
+  }
+
+  #timedOut(cause: unknown): BenchError {
+    return new BenchError(
+      "E_BACKEND_RETRYABLE",
+      `${this.#where} did not answer within ${this.#s.timeoutMs} ms`,
+      { hint: "raise backend.timeoutMs in the manifest, or check the server's load", cause },
+    );
+  }
+
+  #statusError(status: number, body: string, attempts: number): BenchError {
+    const said = body.trim() === "" ? "" : `: ${printable(JSON.stringify(body.trim()), 240)}`;
+    if (status === 401 || status === 403) {
+      return new BenchError(
+        "E_BACKEND",
+        `${this.#where} refused the request with HTTP ${status} (${status === 401 ? "no valid API key" : "forbidden"})${said}`,
+        {
+          hint: this.#s.keyName
+            ? `set the environment variable ${this.#s.keyName} to a key the server accepts`
+            : "the server wants an API key: name its environment variable in the manifest's backend.apiKeyEnv",
+        },
+      );
+    }
+    return new BenchError(
+      retryableStatus(status) ? "E_BACKEND_RETRYABLE" : "E_BACKEND",
+      `${this.#where} answered HTTP ${status}${attempts > 1 ? ` after ${attempts} attempts` : ""}${said}`,
+    );
+  }
+
+  #body(request: GenerateRequest, stream: boolean): Record<string, unknown> {
+    const sampling = request.temperature
+      ? {
+          temperature: request.temperature,
+          ...(request.topP === undefined ? {} : { top_p: request.topP }),
+          ...(request.seed === undefined ? {} : { seed: request.seed }),
+        }
+      : { temperature: 0 };
+    return {
+      model: this.#s.model,
+      ...(this.#s.api === "chat"
+        ? { messages: [{ role: "user", content: request.prompt }] }
+        : { prompt: request.prompt }),
+      max_tokens: request.maxTokens,
+      ...(request.stop?.length ? { stop: [...request.stop] } : {}),
+      ...sampling,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    };
+  }
+
+  #path(): string {
+    return this.#s.api === "chat" ? "/chat/completions" : "/completions";
+  }
+
+  #checkRequest(request: GenerateRequest): void {
+    if (request.chatTemplate && this.#s.api !== "chat") {
+      throw new BenchError(
+        "E_CAPABILITY",
+        `${this.#where}: the task asks for the chat template, which the completions API does not apply`,
+        { hint: "set backend.api: chat in the model manifest" },
+      );
+    }
+  }
+
+  /** One request without streaming: the whole answer in one JSON body. */
+  async generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
+    this.#checkRequest(request);
+    const start = performance.now();
+    const response = await this.#post(this.#path(), this.#body(request, false), signal);
+    const text = await boundedText(response, maxLineChars + 1);
+    if (text.length > maxLineChars) {
+      throw new BenchError(
+        "E_BACKEND",
+        `${this.#where} sent an answer of over ${maxLineChars} characters`,
+      );
+    }
+    const body = parseJson(text, "an answer");
+    const choice = firstChoice(body);
+    const content =
+      this.#s.api === "chat"
+        ? (choice?.message as { content?: unknown } | undefined)?.content
+        : choice?.text;
+    if (typeof content !== "string") {
+      throw new BenchError(
+        "E_BACKEND",
+        `${this.#where} sent an answer without ${this.#s.api === "chat" ? "choices[0].message.content" : "choices[0].text"}`,
+      );
+    }
+    const usage = body.usage as
+      | { completion_tokens?: unknown; prompt_tokens?: unknown }
+      | undefined;
+    const tokens = typeof usage?.completion_tokens === "number" ? usage.completion_tokens : 0;
+    const totalMs = performance.now() - start;
+    this.#stats.engineSeconds += totalMs / 1000;
+    this.#stats.tokensEvaluated +=
+      tokens + (typeof usage?.prompt_tokens === "number" ? usage.prompt_tokens : 0);
+    return {
+      text: content,
+      tokens,
+      timeToFirstTokenMs: null,
+      totalMs,
+      finishReason: finishOf(choice?.finish_reason),
+      truncatedTokens: 0,
+    };
+  }
+
+  /**
+   * One streamed request (SSE, with usage asked for): a delta per event that carries text, timed
+   * when it was parsed. Servers send one token per event; the finish part carries the server's
+   * own token counts where it reports usage, else the count of text events.
+   */
+  stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
+    return pushStream<StreamPart>(async (push) => {
+      this.#checkRequest(request);
+      const start = performance.now();
+      const response = await this.#post(this.#path(), this.#body(request, true), signal);
+      if (!response.body) throw new BenchError("E_BACKEND", `${this.#where} sent no body`);
+      let events = 0;
+      let finish: GenerateResult["finishReason"] = "stop";
+      let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
+      let done = false;
+      try {
+        for await (const data of sseData(response.body)) {
+          if (data === "[DONE]") {
+            done = true;
+            break;
+          }
+          const event = parseJson(data, "an event");
+          if (event.error) {
+            throw new BenchError(
+              "E_BACKEND",
+              `${this.#where} sent an error event: ${printable(this.#safe(JSON.stringify(event.error)), 240)}`,
+            );
+          }
+          if (event.usage && typeof event.usage === "object") usage = event.usage as typeof usage;
+          const choice = firstChoice(event);
+          if (!choice) continue;
+          const text =
+            this.#s.api === "chat"
+              ? (choice.delta as { content?: unknown } | undefined)?.content
+              : choice.text;
+          if (typeof text === "string" && text !== "") {
+            events += 1;
+            push({ type: "delta", text, tokens: 1, atMs: performance.now() });
+          }
+          if (choice.finish_reason) finish = finishOf(choice.finish_reason);
+        }
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason;
+        if (cause instanceof BenchError) throw cause;
+        throw new BenchError(
+          "E_BACKEND_RETRYABLE",
+          `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
+          { cause },
+        );
+      }
+      if (!done) {
+        throw new BenchError(
+          "E_BACKEND_RETRYABLE",
+          `${this.#where} closed the stream after ${events} text event${events === 1 ? "" : "s"} without [DONE]`,
+        );
+      }
+      const completion =
+        typeof usage?.completion_tokens === "number" ? usage.completion_tokens : events;
+      const prompt = typeof usage?.prompt_tokens === "number" ? usage.prompt_tokens : null;
+      this.#stats.engineSeconds += (performance.now() - start) / 1000;
+      this.#stats.tokensEvaluated += completion + (prompt ?? 0);
+      push({
+        type: "finish",
+        finishReason: finish,
+        promptTokens: prompt,
+        completionTokens: completion,
+        truncatedTokens: 0,
+        atMs: performance.now(),
+      });
+    });
+  }
+
+  /**
+   * Log-likelihoods through the legacy completions API with `echo` and `logprobs`, as
+   * lm-evaluation-harness's `local-completions` model asks: the prompt is context + continuation,
+   * one token is generated (and ignored), and the continuation's tokens are those whose
+   * `text_offset` falls after the context. A server that ignores `echo` (llama-server does) gives
+   * logprobs of the generated token only: that is refused, never scored.
+   */
+  async loglikelihood(
+    request: LoglikelihoodRequest,
+    signal?: AbortSignal,
+  ): Promise<ContinuationScore[]> {
+    const scores: ContinuationScore[] = [];
+    for (const continuation of request.continuations) {
+      scores.push(await this.#score(request.context, continuation, signal));
+    }
+    return scores;
+  }
+
+  async #score(
+    context: string,
+    continuation: string,
+    signal?: AbortSignal,
+  ): Promise<ContinuationScore> {
+    const prompt = context + continuation;
+    const start = performance.now();
+    const response = await this.#post(
+      "/completions",
+      { model: this.#s.model, prompt, max_tokens: 1, echo: true, logprobs: 1, temperature: 0 },
+      signal,
+    );
+    const body = parseJson(await boundedText(response, 64 * 1024 * 1024), "an answer");
+    this.#stats.engineSeconds += (performance.now() - start) / 1000;
+    const lp = echoLogprobs(firstChoice(body));
+    // The echoed prompt starts at offset 0 and covers it: else the server did not echo.
+    if (lp?.text_offset[0] !== 0 || !lp.tokens.join("").startsWith(prompt)) {
+      throw new BenchError(
+        "E_CAPABILITY",
+        `${this.#where} does not echo the prompt's log-probabilities (it answered logprobs ${lp ? `for ${lp.tokens.length} token(s) from offset ${lp.text_offset[0]}` : "missing"}), so it cannot score log-likelihoods`,
+        {
+          hint: "use a server that supports echo with logprobs on /v1/completions (vLLM, TGI's OpenAI API), or only generation tasks",
+        },
+      );
+    }
+    const ctx = context.length;
+    const first = lp.text_offset.findIndex((offset) => offset >= ctx);
+    if (first < 0 || lp.text_offset[first] !== ctx) {
+      throw new BenchError(
+        "E_BACKEND",
+        `${this.#where}: a token of the server's tokenisation spans the end of the context and the start of the continuation ${printable(JSON.stringify(continuation.slice(0, 40)), 60)}`,
+        { hint: "start continuations with a space, as lm-evaluation-harness's tasks do" },
+      );
+    }
+    let end = lp.text_offset.findIndex((offset) => offset >= prompt.length);
+    if (end < 0) end = lp.tokens.length;
+    let loglikelihood = 0;
+    let greedy = true;
+    const tokenLogprobs: number[] = [];
+    for (let i = first; i < end; i++) {
+      const value = lp.token_logprobs[i];
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new BenchError(
+          "E_BACKEND",
+          `${this.#where} gave no log-probability for token ${i} of the prompt (expected a number)`,
+        );
+      }
+      loglikelihood += value;
+      tokenLogprobs.push(value);
+      const top = lp.top_logprobs[i];
+      if (top && Object.values(top).some((other) => other > value + 1e-9)) greedy = false;
+    }
+    this.#stats.tokensEvaluated += lp.tokens.length;
+    return {
+      loglikelihood,
+      tokens: end - first,
+      greedy,
+      // Over HTTP the server names its tokens by text, not by id.
+      tokenIds: [],
+      tokenLogprobs,
+      truncatedTokens: 0,
+    };
+  }
+
+  stats(): EngineStats {
+    return { ...this.#stats };
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+/**
+ * Any OpenAI-compatible server (vLLM, TGI, llama-server, Ollama, SGLang) or hosted API over
+ * /v1/completions and /v1/chat/completions, streamed (SSE) or not. At load it reads /v1/models,
+ * when the server has it, to check that the model is served; with log-likelihoods asked, it
+ * probes that the server echoes prompt log-probabilities.
+ */
+export const openaiBackend: Backend<OpenaiBackend> = {
+  id: "openai",
+  contractVersion: 2,
+  async load({ options, runtime }: LoadRequest<OpenaiBackend>, signal?: AbortSignal) {
+    const keyName = options.apiKeyEnv;
+    const apiKey = keyName === undefined ? undefined : runtime.env?.[keyName];
+    if (keyName !== undefined && !apiKey) {
+      throw new BenchError(
+        "E_BACKEND_LOAD",
+        `openai: the environment variable ${keyName} (backend.apiKeyEnv) is not set`,
+        { hint: `export ${keyName}=<your API key> before running bench` },
+      );
+    }
+    const settings: Settings = {
+      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      model: options.model,
+      api: options.api ?? "completions",
+      apiKey,
+      keyName,
+      timeoutMs: options.timeoutMs ?? 600_000,
+      maxRetries: options.maxRetries ?? 3,
+      retryBaseMs: options.retryBaseMs ?? 500,
+    };
+    const model = new OpenAiModel(
+      {
+        versions: {
+          api: `OpenAI-compatible ${settings.api === "chat" ? "/v1/chat/completions" : "/v1/completions"}`,
+          served: settings.model,
+        },
+        gpu: {
+          used: false,
+          reason: "served model: the server's hardware is not visible from here",
+        },
+        contextSize: declaredContextSize(options),
+        threads: runtime.threads,
+        parallel: runtime.parallel ?? 1,
+      },
+      settings,
+    );
+    await checkServed(settings, signal);
+    // Asked for log-likelihoods: find out now whether the server can give them, not per item.
+    if (runtime.needs?.includes("loglikelihood")) {
+      if (settings.api === "chat") {
+        throw new BenchError(
+          "E_CAPABILITY",
+          `openai: ${settings.baseUrl}: log-likelihoods need the completions API (backend.api: chat cannot echo a prompt)`,
+          { hint: "set backend.api: completions, or evaluate only generation tasks" },
+        );
+      }
+      await model.loglikelihood({ context: "The sky is", continuations: [" blue"] }, signal);
+    }
+    return model;
+  },
+};
+
+/** GET /models: the model must be among those served (skipped where the server has no list). */
+async function checkServed(settings: Settings, signal?: AbortSignal): Promise<void> {
+  const where = settings.baseUrl;
+  let response: Response;
+  try {
+    response = await fetch(`${where}/models`, {
+      headers: settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {},
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(settings.timeoutMs)])
+        : AbortSignal.timeout(settings.timeoutMs),
+    });
+  } catch (cause) {
+    if (signal?.aborted) throw signal.reason;
+    const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+    throw new BenchError(
+      "E_BACKEND_LOAD",
+      `openai: cannot reach ${where}: ${printable(String(code), 80)}`,
+      { hint: "check that the server runs and the manifest's backend.baseUrl is right", cause },
+    );
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new BenchError(
+      "E_BACKEND_LOAD",
+      `openai: ${where} refused the API key with HTTP ${response.status}`,
+      {
+        hint: settings.keyName
+          ? `set ${settings.keyName} to a key the server accepts`
+          : "name the key's environment variable in backend.apiKeyEnv",
+      },
+    );
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return;
+  }
+  const text = await boundedText(response, maxLineChars);
+  let ids: string[] | undefined;
+  try {
+    const data = (JSON.parse(text) as { data?: { id?: unknown }[] }).data;
+    ids = Array.isArray(data)
+      ? data.map((m) => m?.id).filter((id): id is string => typeof id === "string")
+      : undefined;
+  } catch {
+    ids = undefined;
+  }
+  if (ids && ids.length > 0 && !ids.includes(settings.model)) {
+    throw new BenchError(
+      "E_BACKEND_LOAD",
+      `openai: ${where} does not serve ${printable(JSON.stringify(settings.model), 80)} (it serves ${ids
+        .slice(0, 8)
+        .map((id) => printable(JSON.stringify(id), 60))
+        .join(", ")})`,
+      { hint: "set backend.model to a name the server lists at /v1/models" },
+    );
+  }
+}

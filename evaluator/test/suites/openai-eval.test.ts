@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runEvaluation } from "../../src/runner/run-eval.ts";
+import { repoRoot, sharedDir, tempDir, writeFiles } from "../helpers.ts";
+import { type Behaviour, type FakeServer, startFakeServer } from "../openai-server.ts";
+
+/** bench eval through the openai backend, against a real HTTP server on loopback. */
+describe("bench eval of a served model (backend openai)", () => {
+  let root: { dir: string; cleanup: () => void };
+  let server: FakeServer | undefined;
+  beforeAll(() => {
+    root = tempDir("bench-openai-eval-");
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  afterAll(() => root.cleanup());
+
+  async function evaluate(suite: string, behave?: (n: number) => Behaviour) {
+    server = await startFakeServer(behave ? { behave } : {});
+    const manifest = join(root.dir, "models", "acme", "served.yaml");
+    writeFiles(root.dir, {
+      "models/acme/served.yaml": [
+        "schemaVersion: 1",
+        "id: acme/served",
+        "name: Served fake model",
+        "license: MIT",
+        "purpose: pipeline-check",
+        "backend:",
+        "  type: openai",
+        `  baseUrl: ${server.url}`,
+        "  model: fake-model",
+        "  retryBaseMs: 5",
+        "",
+      ].join("\n"),
+    });
+    return runEvaluation({
+      manifest,
+      suite: join(repoRoot, "suites", suite),
+      limit: 3,
+      threads: 1,
+      gpu: false,
+      outDir: join(root.dir, "results"),
+      env: { BENCH_HOME: join(root.dir, "home"), BENCH_MIRROR: sharedDir, BENCH_OFFLINE: "1" },
+    });
+  }
+
+  it("scores a multiple-choice suite from echoed log-probabilities and records the served model", async () => {
+    const { document } = await evaluate("smoke");
+    expect(document.model).toMatchObject({
+      id: "acme/served",
+      served: { baseUrl: server?.url, model: "fake-model" },
+    });
+    expect(document.model.weightsSha256).toBeUndefined();
+    expect(document.config.backend).toBe("openai");
+    expect(document.scores.every((s) => s.n === 3 && s.errors === 0)).toBe(true);
+    // Every choice was one echo request to the server.
+    const echoes = server?.requests.filter((r) => r.body.echo === true) ?? [];
+    expect(echoes.length).toBeGreaterThan(3 * 2);
+    expect(JSON.stringify(document)).not.toContain("authorization");
+  });
+
+  it("runs a generation suite, counting a request that failed for good as the item's error", async () => {
+    // The second item's request fails with 400 (not retried); the others answer.
+    const { document, samplesPath } = await evaluate("gsm8k", (n) =>
+      n === 1 ? { status: 400 } : {},
+    );
+    const errors = readFileSync(samplesPath, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { status: string; error?: { code: string } })
+      .filter((s) => s.status === "error");
+    expect(errors.map((e) => e.error?.code)).toEqual(["E_BACKEND"]);
+    expect(document.scores[0]).toMatchObject({ n: 2, errors: 1 });
+  });
+
+  it("refuses, before any item, to score with a server that ignores echo", async () => {
+    await expect(evaluate("smoke", () => ({ ignoreEcho: true }))).rejects.toMatchObject({
+      code: "E_CAPABILITY",
+      message: expect.stringMatching(/does not echo the prompt's log-probabilities/),
+    });
+  });
+});

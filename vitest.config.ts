@@ -5,6 +5,7 @@ const endToEnd = [
   "evaluator/test/hostile/**/*.test.ts",
   "evaluator/test/suites/**/*.test.ts",
   "evaluator/test/sandbox/**/*.test.ts",
+  "evaluator/test/load/**/*.test.ts",
   "evaluator/src/runner/resume.test.ts",
   "site/test/**/*.test.ts",
   "scripts/**/*.test.ts",

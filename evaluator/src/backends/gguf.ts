@@ -149,6 +149,10 @@ class GgufModel implements LoadedModel {
     }
   }
 
+  countTokens(text: string): number {
+    return this.#encode(text).length;
+  }
+
   #encode(text: string): Token[] {
     const tokens = this.#tokenizer.tokenize(text);
     const bos = this.#tokenizer.bos;

@@ -32,6 +32,7 @@ interface Settings {
   timeoutMs: number;
   maxRetries: number;
   retryBaseMs: number;
+  ignoreEos: boolean;
 }
 
 /** Sleeps `ms`, or rejects at once when `signal` aborts. */
@@ -268,6 +269,7 @@ class OpenAiModel implements LoadedModel {
         : { prompt: request.prompt }),
       max_tokens: request.maxTokens,
       ...(request.stop?.length ? { stop: [...request.stop] } : {}),
+      ...(request.ignoreEos && this.#s.ignoreEos ? { ignore_eos: true } : {}),
       ...sampling,
       ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     };
@@ -518,6 +520,7 @@ export const openaiBackend: Backend<OpenaiBackend> = {
       timeoutMs: options.timeoutMs ?? 600_000,
       maxRetries: options.maxRetries ?? 3,
       retryBaseMs: options.retryBaseMs ?? 500,
+      ignoreEos: options.ignoreEos ?? true,
     };
     const model = new OpenAiModel(
       {

@@ -88,6 +88,12 @@ export interface GenerateRequest {
   seed?: number;
   /** Nucleus sampling's p when temperature is above 0; absent or 1: off. */
   topP?: number;
+  /**
+   * Keep generating past the end-of-sequence token up to maxTokens (speed runs), where the backend
+   * can: servers that accept `ignore_eos` (vLLM, llama-server, SGLang). node-llama-cpp cannot; its
+   * runs report the tokens actually generated.
+   */
+  ignoreEos?: boolean;
 }
 
 /**
@@ -160,6 +166,8 @@ export interface LoadedModel {
   generate?(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
   /** The same generation as parts while it happens; it ends with one `finish` part. */
   stream?(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart>;
+  /** Tokens the model reads for `text` as a prompt (its own tokenizer, BOS included). */
+  countTokens?(text: string): number;
   /** One result per text, in order. */
   classify?(request: ClassifyRequest, signal?: AbortSignal): Promise<ClassifyResult[]>;
   stats(): EngineStats;

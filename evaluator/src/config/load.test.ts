@@ -119,7 +119,7 @@ describe("model manifests", () => {
     [
       "unknown backend",
       goodManifest.replace("type: gguf", "type: ggfu"),
-      "$.backend.type: unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf, onnx)",
+      "$.backend.type: unknown backend 'ggfu' (did you mean 'gguf'? valid: gguf, onnx, openai)",
     ],
     [
       "id not matching the path",

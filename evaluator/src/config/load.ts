@@ -131,7 +131,7 @@ function loadSuiteFile(file: string, followIncludes: boolean): Loaded<ResolvedSu
   const seen = new Set<string>();
   const tasks: ResolvedTask[] = [];
   const origin = { file, root: dirname(file) };
-  for (const [i, task] of suite.tasks.entries()) {
+  for (const [i, task] of (suite.tasks ?? []).entries()) {
     const at = `$.tasks[${i}]`;
     if (seen.has(task.id))
       found.push(
@@ -183,7 +183,18 @@ function loadSuiteFile(file: string, followIncludes: boolean): Loaded<ResolvedSu
       }
     }
   }
-  if (tasks.length === 0 && found.length === 0) found.push("$.tasks: the suite has no task");
+  if (tasks.length === 0 && !suite.perf && found.length === 0)
+    found.push(
+      "$.tasks: the suite has no task (expected a task, an include or a speed run under perf)",
+    );
+  // Speed runs share the namespace of tasks: a result names both by id.
+  for (const [i, run] of (suite.perf ?? []).entries()) {
+    if (seen.has(run.id))
+      found.push(
+        `$.perf[${i}].id: ${printable(JSON.stringify(run.id))} is used by an earlier task or speed run (expected unique ids)`,
+      );
+    seen.add(run.id);
+  }
   for (const [i, group] of (suite.groups ?? []).entries()) {
     const at = `$.groups[${i}]`;
     if (seen.has(group.id))

@@ -76,8 +76,8 @@ const knownPatterns: Record<string, string> = {
   "^[a-z0-9][a-z0-9_-]*$": "lowercase letters, digits, '_' or '-'",
   "^\\d+\\.\\d+\\.\\d+$": "a semantic version like 1.0.0",
   "^[a-f0-9]{16}$": "16 lowercase hex characters",
-  "^(smoke|reasoning|knowledge|math|truthfulness|coding|safety|creativity|domain:[a-z][a-z0-9-]*)$":
-    "smoke, reasoning, knowledge, math, truthfulness, coding, safety, creativity or domain:<name>",
+  "^(smoke|reasoning|knowledge|math|truthfulness|coding|safety|creativity|performance|domain:[a-z][a-z0-9-]*)$":
+    "smoke, reasoning, knowledge, math, truthfulness, coding, safety, creativity, performance or domain:<name>",
   "^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]*$":
     "plain one-line text: no line breaks, control, bidi or invisible characters",
 };

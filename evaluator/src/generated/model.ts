@@ -136,6 +136,10 @@ currency: string
 source?: string
 date?: string
 }
+/**
+ * Send ignore_eos with speed runs' requests, so that each generates all its tokens (default true; vLLM, llama-server and SGLang accept it; set false for an API that rejects unknown fields).
+ */
+ignoreEos?: boolean
 }
 /**
  * The model's weights file (every backend but openai, whose model is served).

@@ -198,6 +198,10 @@ notMeasured: {
 metric: string
 reason: string
 }[]
+/**
+ * Speed runs (a suite's perf entries, or bench load).
+ */
+loads?: LoadRun[]
 }
 environment: {
 os: {
@@ -258,4 +262,86 @@ export interface ModelRef1 {
 id: string
 manifestSha256: Sha256
 weightsSha256?: Sha256
+}
+/**
+ * One speed run: its load profile, every request counted (succeeded, failed by cause, cut short by the duration), latency distributions and rates with their units (definitions in evaluator/src/pure/perf.ts: vLLM's TTFT, ITL and TPOT), goodput under the run's SLOs, the resources used, and a time series.
+ */
+export interface LoadRun {
+id: string
+profile: {
+type: ("synchronous" | "concurrent" | "throughput" | "constant" | "poisson")
+}
+/**
+ * A sweep's step (synchronous, throughput, constant k of n).
+ */
+step?: string
+target: {
+promptTokens: number
+outputTokens: number
+}
+stoppedBy: ("requests" | "duration" | "error-rate" | "signal")
+peakInFlight: number
+requests: {
+sent: number
+succeeded: number
+failed: number
+incomplete: number
+errors: {
+[k: string]: number | undefined
+}
+}
+tokens: {
+prompt: number
+output: number
+meanPrompt: (number | null)
+meanOutput: (number | null)
+}
+durationSeconds: number
+latency: {
+[k: string]: Distribution | undefined
+}
+throughput: {
+[k: string]: Rate | undefined
+}
+goodput?: {
+value: number
+met: number
+unit: string
+slo: {
+[k: string]: number | undefined
+}
+}
+resources: {
+measured: {
+[k: string]: number | undefined
+}
+notMeasured: {
+metric: string
+reason: string
+}[]
+}
+timeSeries: {
+atSeconds: number
+succeeded: number
+failed: number
+outputTokens: number
+inFlight: number
+}[]
+}
+export interface Distribution {
+unit: string
+higherIsBetter: boolean
+count: number
+mean: number
+min: number
+p50: number
+p90: number
+p95: number
+p99: number
+max: number
+}
+export interface Rate {
+value: number
+unit: string
+higherIsBetter: boolean
 }

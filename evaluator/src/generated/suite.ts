@@ -19,6 +19,10 @@ export type Metrics = [string, ...(string)[]]
  * One step of a filter chain; `filter` selects it.
  */
 export type FilterStep = (RegexFilter | TakeFirstFilter | FirstLineFilter | LastNumberFilter | StripFilter | LowercaseFilter | RemoveWhitespaceFilter)
+/**
+ * How requests are sent (GuideLLM's rate types; see evaluator/src/pure/arrivals.ts). `type` selects the profile.
+ */
+export type LoadProfile = (SynchronousProfile | ConcurrentProfile | ThroughputProfile | ConstantProfile | PoissonProfile | SweepProfile)
 
 /**
  * A benchmark suite: suites/<id>/suite.yaml. Data only; templates are rendered in a sandboxed Jinja interpreter.
@@ -35,7 +39,7 @@ name: string
  */
 version: string
 /**
- * What the site groups the suite under: smoke, reasoning, knowledge, math, truthfulness, coding, safety, creativity, or domain:<name> (e.g. domain:medical).
+ * What the site groups the suite under: smoke, reasoning, knowledge, math, truthfulness, coding, safety, creativity, performance, or domain:<name> (e.g. domain:medical).
  */
 category: string
 /**
@@ -48,9 +52,9 @@ seed: number
 description?: string
 license: string
 /**
- * The suite's own tasks; at least one unless it includes tasks of other suites.
+ * The suite's own tasks; at least one unless it includes tasks of other suites or has speed runs (perf).
  */
-tasks: Task[]
+tasks?: Task[]
 /**
  * Task groups reported besides their tasks, first in the result, as lm-evaluation-harness's groups with weight_by_size: the mean over all the group's items, with lm-eval's pooled standard error (mean metrics only).
  * 
@@ -107,6 +111,13 @@ suite: string
  */
 tasks: [string, ...(string)[]]
 })[]]
+/**
+ * Speed runs: each sends generated prompts to the model under a load profile and reports latency and throughput figures (TTFT, ITL, TPOT, end-to-end latency with percentiles; tokens and requests per second; goodput) and the resources used, in the result's performance.loads.
+ * 
+ * @minItems 1
+ * @maxItems 64
+ */
+perf?: [PerfRun, ...(PerfRun)[]]
 }
 /**
  * Log-likelihood of each choice as the continuation of the prompt (lm-evaluation-harness output_type multiple_choice).
@@ -596,4 +607,101 @@ max: number
  */
 threshold?: number
 metrics: Metrics
+}
+export interface PerfRun {
+id: TaskId
+description?: string
+/**
+ * Prompt length: words drawn (seeded, different for every request, so no prefix is shared) until the model's tokenizer counts this many tokens; a served model's are estimated at 4 characters a token and the measured count is reported.
+ */
+promptTokens: number
+/**
+ * Tokens generated per request; the end-of-sequence token is suppressed (ignore_eos) so every request generates them all, where the backend allows.
+ */
+outputTokens: number
+profile: LoadProfile
+/**
+ * When the run stops: the first limit reached.
+ */
+stop: (({
+[k: string]: unknown | undefined
+} | {
+[k: string]: unknown | undefined
+}) & {
+requests?: number
+durationSeconds?: number
+/**
+ * Stop once this share of finished requests failed (after minRequests).
+ */
+maxErrorRate?: number
+minRequests?: number
+})
+/**
+ * Requests sent one at a time before the run and left out of its figures.
+ */
+warmup?: number
+/**
+ * Closed loop: streams start evenly over this time.
+ */
+rampUpSeconds?: number
+/**
+ * Open loop: the most requests in flight; later arrivals wait (their wait counts in their latency).
+ */
+maxInFlight?: number
+/**
+ * Service-level objectives for goodput: a request counts when it meets every limit given.
+ */
+slo?: {
+ttftMs?: number
+tpotMs?: number
+e2eMs?: number
+}
+}
+export interface SynchronousProfile {
+type: "synchronous"
+}
+export interface ConcurrentProfile {
+type: "concurrent"
+/**
+ * Virtual users, each sending its next request when its last one ends (a closed loop).
+ */
+streams: number
+/**
+ * A user's pause between its requests (default 0).
+ */
+thinkTimeMs?: number
+}
+export interface ThroughputProfile {
+type: "throughput"
+/**
+ * Requests kept in flight, none waiting (GuideLLM's throughput run).
+ */
+streams: number
+}
+export interface ConstantProfile {
+type: "constant"
+/**
+ * Requests per second, evenly spaced (an open loop).
+ */
+rate: number
+}
+export interface PoissonProfile {
+type: "poisson"
+rate: number
+seed?: number
+/**
+ * Gamma shape of the gaps (vLLM's --burstiness): 1 (default) Poisson, below 1 burstier.
+ */
+burstiness?: number
+}
+export interface SweepProfile {
+type: "sweep"
+/**
+ * Constant rates run between the measured synchronous and throughput rates.
+ */
+steps: number
+/**
+ * The throughput run's requests in flight.
+ */
+streams: number
 }

@@ -93,6 +93,7 @@ describe("run figures and goodput (vLLM --goodput, DistServe), worked by hand", 
       sent: 6,
       succeeded: 3,
       failed: 3,
+      incomplete: 0,
       errors: { http_503: 2, timeout: 1 },
     });
     expect(run.tokens).toEqual({ prompt: 30, output: 12 });

@@ -144,6 +144,8 @@ export interface RequestTiming {
   ok: boolean;
   /** Why it failed (an error code or HTTP status); absent when ok. */
   error?: string;
+  /** Cut short by the run's stop rule (its duration): counted apart, neither ok nor failed. */
+  incomplete?: true;
 }
 
 /** Per-request figures of a successful request; undefined fields cannot be defined for it. */
@@ -199,7 +201,14 @@ export function meetsSlo(figures: RequestFigures, slo: Slo): boolean {
 /** The figures of a run: distributions over requests and rates over its duration. */
 export interface RunFigures {
   durationSeconds: number;
-  requests: { sent: number; succeeded: number; failed: number; errors: Record<string, number> };
+  requests: {
+    sent: number;
+    succeeded: number;
+    failed: number;
+    /** In flight when the run's duration ended, and cut short. */
+    incomplete: number;
+    errors: Record<string, number>;
+  };
   tokens: { prompt: number; output: number };
   ttft_ms?: Distribution;
   itl_ms?: Distribution;
@@ -224,9 +233,11 @@ export function runFigures(
   slo?: Slo,
 ): RunFigures {
   const ok = timings.filter((t) => t.ok);
+  const incomplete = timings.filter((t) => t.incomplete).length;
   const errors: Record<string, number> = {};
   for (const t of timings) {
-    if (!t.ok) errors[t.error ?? "unknown"] = (errors[t.error ?? "unknown"] ?? 0) + 1;
+    if (!t.ok && !t.incomplete)
+      errors[t.error ?? "unknown"] = (errors[t.error ?? "unknown"] ?? 0) + 1;
   }
   const figures = ok.map((t) => ({ timing: t, figures: requestFigures(t) }));
   const defined = (values: (number | undefined)[]) =>
@@ -244,7 +255,8 @@ export function runFigures(
     requests: {
       sent: timings.length,
       succeeded: ok.length,
-      failed: timings.length - ok.length,
+      failed: timings.length - ok.length - incomplete,
+      incomplete,
       errors,
     },
     tokens: { prompt, output },

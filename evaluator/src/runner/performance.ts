@@ -1,5 +1,6 @@
 import type { BackendInfo, EngineStats } from "../backends/types.ts";
 import type { ResultDocument } from "../generated/result.ts";
+import type { PerfResult } from "./perf.ts";
 
 export interface RunTimings {
   wallSeconds: number;
@@ -7,9 +8,13 @@ export interface RunTimings {
   evalSeconds: number;
   /** Items evaluated by this process (not those resumed from a journal). */
   itemsEvaluated: number;
+  /** Items the run planned, resumed ones included. */
+  itemsPlanned?: number;
   engine: EngineStats;
   vram: number | undefined;
   gpu: BackendInfo["gpu"];
+  /** The suite's speed runs, when it has any. */
+  loads?: readonly PerfResult[];
 }
 
 /** The measured figures of a run, and every figure that was not measured with the reason. */
@@ -31,7 +36,10 @@ export function performanceFigures(t: RunTimings): ResultDocument["performance"]
   } else {
     notMeasured.push({
       metric: "itemsPerSecond",
-      reason: "every item came from the journal of an earlier, interrupted run",
+      reason:
+        t.itemsPlanned === 0
+          ? "the suite has no items (speed runs only)"
+          : "every item came from the journal of an earlier, interrupted run",
     });
   }
   if (t.vram !== undefined) measured.peakVramBytes = t.vram;
@@ -45,11 +53,17 @@ export function performanceFigures(t: RunTimings): ResultDocument["performance"]
   }
   notMeasured.push({
     metric: "energyJoules",
-    reason: "no power sensor is read yet (NVML and RAPL readers are not implemented)",
+    reason:
+      (t.loads ?? []).length > 0
+        ? "measured per speed run, where NVML or RAPL can be read: see performance.loads[].resources"
+        : "energy is measured only in speed runs (a suite's perf), with NVML and RAPL",
   });
-  notMeasured.push({
-    metric: "timeToFirstTokenMs",
-    reason: "multiple-choice scoring generates no tokens",
-  });
-  return { measured, notMeasured };
+  const loads = t.loads ?? [];
+  if (loads.length === 0) {
+    notMeasured.push({
+      metric: "timeToFirstTokenMs",
+      reason: "the suite has no speed run (perf); its tasks are timed as a whole",
+    });
+  }
+  return { measured, notMeasured, ...(loads.length > 0 ? { loads: [...loads] } : {}) };
 }

@@ -27,6 +27,7 @@ import {
   resolveModelArtifacts,
   roleNeeds,
 } from "./open-model.ts";
+import { type PerfResult, runPerf } from "./perf.ts";
 import { performanceFigures } from "./performance.ts";
 import { type Plan, plan, type Shard } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
@@ -277,7 +278,12 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         threads: options.threads,
         gpu: options.gpu,
         parallel,
-        needs: [...new Set(planned.tasks.flatMap(({ task }) => task.requires))],
+        needs: [
+          ...new Set([
+            ...planned.tasks.flatMap(({ task }) => task.requires),
+            ...(suite.data.perf ? (["generate"] as const) : []),
+          ]),
+        ],
         env,
       },
       options.signal,
@@ -306,6 +312,36 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         `${reason instanceof Error ? reason.message : "interrupted"}: ${journal.done.size} of ${planned.total} items are journaled in ${displayPath(journal.path)}`,
         { hint: "run the same command again to resume where it stopped", cause: error },
       );
+    }
+    // Speed runs after the items: their figures never mix with scoring work.
+    const loads: PerfResult[] = [];
+    for (const [i, run] of (suite.data.perf ?? []).entries()) {
+      const started = performance.now();
+      progress.start(1, `${manifest.data.id} on ${suite.data.id}: speed run ${run.id}`);
+      // --limit caps a speed run's requests as it caps a task's items.
+      const limited =
+        options.limit === undefined
+          ? run
+          : {
+              ...run,
+              stop: {
+                ...run.stop,
+                requests: Math.min(run.stop.requests ?? options.limit, options.limit),
+              },
+            };
+      loads.push(
+        ...(await runPerf(
+          model,
+          limited,
+          {
+            where: `${suite.label}: $.perf[${i}]`,
+            inProcess: manifest.data.backend.type !== "openai",
+            seed: suite.data.id,
+          },
+          options.signal ? { signal: options.signal } : {},
+        )),
+      );
+      progress.tick(1, `${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const engine = model.stats();
     const vram = await model.peakVramBytes?.();
@@ -336,9 +372,11 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
           loadSeconds,
           evalSeconds: executed.evalSeconds,
           itemsEvaluated: executed.evaluated,
+          itemsPlanned: planned.total,
           engine,
           vram,
           gpu: model.info.gpu,
+          loads,
         }),
         environment: fingerprint({ id: backendId, ...model.info.versions }, model.info.gpu),
       }),

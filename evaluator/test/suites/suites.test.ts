@@ -149,10 +149,19 @@ describe.skipIf(!hasShared || !hasDatasets)(
           ),
         ).toEqual(truncated[id] ?? {});
         const failed = readFileSync(samplesPath, "utf8")
-          .trim()
           .split("\n")
+          .filter((line) => line.trim() !== "")
           .map((line) => JSON.parse(line) as { status: string; error?: { code: string } })
           .filter((sample) => sample.status !== "ok");
+        // Speed runs: every request of each run (capped by --limit) succeeded, with its figures.
+        const runs = suite.perf ?? [];
+        const loads = document.performance.loads ?? [];
+        expect([...new Set(loads.map((l) => l.id))]).toEqual(runs.map((r) => r.id));
+        for (const load of loads) {
+          expect(load.requests).toMatchObject({ sent: limit, succeeded: limit, failed: 0 });
+          expect(load.latency.ttft_ms?.count).toBe(limit);
+          expect(load.throughput.output_throughput?.value).toBeGreaterThan(0);
+        }
         expect(failed.map((sample) => sample.error?.code)).toEqual(
           unjudged ? Array(limit * suite.tasks.length).fill("E_JUDGE_PARSE") : [],
         );

@@ -1,0 +1,222 @@
+import type { GenerateRequest, StreamPart } from "../backends/types.ts";
+import { isBenchError } from "../errors/index.ts";
+import { arrivalTimes, type LoadProfile } from "../pure/arrivals.ts";
+import type { RequestTiming } from "../pure/perf.ts";
+
+/** When a load run stops: whichever limit comes first. */
+export interface StopRule {
+  /** Requests sent (warm-up excluded). */
+  requests?: number;
+  durationSeconds?: number;
+  /** Stop once this share of finished requests failed, after at least `minRequests` finished. */
+  maxErrorRate?: number;
+  minRequests?: number;
+}
+
+/** One time-series point: what finished in the interval ending at `atSeconds`. */
+export interface TimePoint {
+  atSeconds: number;
+  succeeded: number;
+  failed: number;
+  outputTokens: number;
+  inFlight: number;
+}
+
+export interface LoadRun {
+  timings: RequestTiming[];
+  /** From the first request sent to the last one finished. */
+  durationSeconds: number;
+  timeSeries: TimePoint[];
+  stoppedBy: "requests" | "duration" | "error-rate" | "signal";
+  /** Open loop: the most requests in flight at once. */
+  peakInFlight: number;
+}
+
+export interface LoadOptions {
+  profile: Exclude<LoadProfile, { type: "sweep" }>;
+  stop: StopRule;
+  /** The request to send as request `i`. */
+  request(i: number): GenerateRequest;
+  /** Sends one request and streams its answer (a model's `stream`). */
+  send(request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart>;
+  /** Closed loop: start the streams evenly over this many seconds (default 0). */
+  rampUpSeconds?: number;
+  /** Open loop: the most requests in flight (default unbounded); later arrivals wait. */
+  maxInFlight?: number;
+  /** Called when each request finishes (live metrics). */
+  onFinished?(timing: RequestTiming): void;
+  /** Time-series interval (default 1 s). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+/** A failure's cause as a short key: an error code, else the error's name. */
+function causeOf(error: unknown): string {
+  if (isBenchError(error)) {
+    const status = /answered HTTP (\d{3})/.exec(error.message)?.[1];
+    return status ? `http_${status}` : error.code;
+  }
+  const name = (error as Error)?.name;
+  return name === "AbortError" || name === "TimeoutError" ? "aborted" : (name ?? "error");
+}
+
+/**
+ * Runs a load profile and times every request from the runner's side. Open-loop profiles time a
+ * request from when it was *scheduled*, not sent, so a generator or server that falls behind
+ * shows its lag in the latencies (coordinated omission corrected, as wrk2 and vLLM do). Every
+ * request ends as a success or a failure with its cause: none is lost.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadRun> {
+  const { profile, stop } = options;
+  if (stop.requests === undefined && stop.durationSeconds === undefined) {
+    throw new RangeError("a load run needs a request count or a duration");
+  }
+  const stopper = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, stopper.signal])
+    : stopper.signal;
+  const origin = performance.now();
+  const now = () => performance.now() - origin;
+  const timings: RequestTiming[] = [];
+  let sent = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let failed = 0;
+  let stoppedBy: LoadRun["stoppedBy"] | undefined;
+  const untilMs =
+    stop.durationSeconds === undefined ? Number.POSITIVE_INFINITY : stop.durationSeconds * 1000;
+  const maxRequests = stop.requests ?? Number.POSITIVE_INFINITY;
+  const end = (why: LoadRun["stoppedBy"]) => {
+    stoppedBy ??= why;
+    stopper.abort(new Error(`load run stopped: ${why}`));
+  };
+  const durationTimer =
+    Number.isFinite(untilMs) && untilMs > 0
+      ? setTimeout(() => end("duration"), untilMs)
+      : undefined;
+  options.signal?.addEventListener("abort", () => end("signal"), { once: true });
+
+  // Time series: what finished in each interval.
+  const interval = options.intervalMs ?? 1000;
+  const series: TimePoint[] = [];
+  let bucket = { succeeded: 0, failed: 0, outputTokens: 0 };
+  const ticker = setInterval(() => {
+    series.push({ atSeconds: now() / 1000, ...bucket, inFlight });
+    bucket = { succeeded: 0, failed: 0, outputTokens: 0 };
+  }, interval);
+
+  /** Sends request `i`, timed from `scheduledMs`. */
+  const one = async (i: number, scheduledMs: number) => {
+    inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    const chunks: { atMs: number; tokens: number }[] = [];
+    let promptTokens = 0;
+    let outputTokens = 0;
+    let error: string | undefined;
+    try {
+      for await (const part of options.send(options.request(i), signal)) {
+        if (part.type === "delta") chunks.push({ atMs: part.atMs - origin, tokens: part.tokens });
+        else {
+          promptTokens = part.promptTokens ?? 0;
+          outputTokens = part.completionTokens;
+        }
+      }
+    } catch (cause) {
+      error = signal.aborted && stoppedBy ? "stopped" : causeOf(cause);
+    } finally {
+      inFlight -= 1;
+    }
+    // A request the stop rule cut short is counted apart: neither a success nor a failure.
+    const timing: RequestTiming = {
+      startMs: scheduledMs,
+      chunks,
+      endMs: now(),
+      promptTokens,
+      outputTokens: error ? 0 : outputTokens,
+      ok: error === undefined,
+      ...(error ? { error } : {}),
+      ...(error === "stopped" ? { incomplete: true as const } : {}),
+    };
+    timings.push(timing);
+    if (timing.incomplete) return;
+    if (timing.ok) {
+      bucket.succeeded += 1;
+      bucket.outputTokens += outputTokens;
+    } else {
+      bucket.failed += 1;
+      failed += 1;
+    }
+    options.onFinished?.(timing);
+    const finished = timings.length - timings.filter((t) => t.incomplete).length;
+    if (
+      stop.maxErrorRate !== undefined &&
+      finished >= (stop.minRequests ?? 10) &&
+      failed / finished > stop.maxErrorRate
+    ) {
+      end("error-rate");
+    }
+  };
+
+  try {
+    if (profile.type === "constant" || profile.type === "poisson") {
+      const schedule = arrivalTimes(profile, {
+        ...(Number.isFinite(maxRequests) ? { count: maxRequests } : {}),
+        ...(Number.isFinite(untilMs) ? { untilMs } : {}),
+      });
+      const pending = new Set<Promise<void>>();
+      for (const at of schedule) {
+        if (signal.aborted) break;
+        await sleep(at - now(), signal);
+        if (signal.aborted) break;
+        while (options.maxInFlight !== undefined && inFlight >= options.maxInFlight) {
+          await Promise.race(pending);
+        }
+        const i = sent++;
+        const task = one(i, at).finally(() => pending.delete(task));
+        pending.add(task);
+      }
+      if (!stoppedBy && sent >= schedule.length) stoppedBy = "requests";
+      await Promise.all(pending);
+    } else {
+      const streams = profile.type === "synchronous" ? 1 : profile.streams;
+      const think = profile.type === "concurrent" ? (profile.thinkTimeMs ?? 0) : 0;
+      const ramp = (options.rampUpSeconds ?? 0) * 1000;
+      const user = async (u: number) => {
+        await sleep((ramp * u) / streams, signal);
+        while (!signal.aborted && sent < maxRequests) {
+          const i = sent++;
+          await one(i, now());
+          if (think > 0) await sleep(think, signal);
+        }
+      };
+      await Promise.all(Array.from({ length: streams }, (_, u) => user(u)));
+      if (!stoppedBy) stoppedBy = "requests";
+    }
+  } finally {
+    clearTimeout(durationTimer);
+    clearInterval(ticker);
+  }
+  series.push({ atSeconds: now() / 1000, ...bucket, inFlight });
+  const done = timings.filter((t) => !t.incomplete);
+  const first = done.reduce((m, t) => Math.min(m, t.startMs), Number.POSITIVE_INFINITY);
+  const last = done.reduce((m, t) => Math.max(m, t.endMs), 0);
+  return {
+    timings,
+    durationSeconds: done.length > 0 ? (last - first) / 1000 : 0,
+    timeSeries: series,
+    stoppedBy: stoppedBy ?? "requests",
+    peakInFlight,
+  };
+}

@@ -256,6 +256,8 @@ describe("help is generated from the option tables", () => {
       Usage:
         bench validate [paths…]                  check manifests and suites against schemas/
         bench eval <manifest> --suite <id|path>  evaluate a model on a suite, write a signed result
+        bench load <manifest>                    load-test a model (an OpenAI-compatible server) and write
+                                                 a signed result
         bench verify [paths…]                    check result signatures and the trust list
         bench compare <a> <b>                    per-task deltas between two results, with paired tests
         bench key                                print the signing key's trust-list entry
@@ -283,33 +285,39 @@ describe("help is generated from the option tables", () => {
         <manifest>  model manifest, models/<org>/<name>.yaml
 
       Options:
-        --suite <id|path>   suite id from suites/, or a suite.yaml
-                            required
-        --limit <n>         only the first n items of each task (the result says complete: false)
-                            default: all
-        --subset <name>     full runs every item; quick runs the suite's seeded quick subset (its $.quick:
-                            the same items every time; the result says complete: false)
-                            default: full; env: BENCH_SUBSET
-        --threads <n>       CPU threads for llama.cpp, at most the number of logical cores (1 is fastest
-                            on 2 cores)
-                            default: half the cores, ≥ 1; env: BENCH_THREADS
-        --parallel <n>      items in flight, batched into one forward pass (1..256, within the model's
-                            context); above 1 results are not bit-for-bit reproducible (log-likelihoods
-                            differ in the last digits with batch composition) and the journal key includes
-                            it
-                            default: 1; env: BENCH_PARALLEL
-        --gpu <mode>        GPU to offload to: false, auto, cuda, vulkan, metal; false runs on the CPU
-                            (prebuilt binaries only)
-                            default: false; env: BENCH_GPU
-        --judge <manifest>  judge every judge task with this model manifest instead of the judge the suite
-                            declares; recorded in the result (config.judge) and the journal's key
-        --out <dir>         where results are written
-                            default: results
-        --key <file>        Ed25519 PEM private key to sign with; without it and BENCH_SIGNING_KEY, a
-                            local key in $BENCH_HOME/keys, marked untrusted
-                            default: local key; env: BENCH_SIGNING_KEY (PEM text)
-        --json              machine-readable summary on stdout
-        -h, --help          show this help
+        --suite <id|path>         suite id from suites/, or a suite.yaml
+                                  required
+        --limit <n>               only the first n items of each task (the result says complete: false)
+                                  default: all
+        --subset <name>           full runs every item; quick runs the suite's seeded quick subset (its
+                                  $.quick: the same items every time; the result says complete: false)
+                                  default: full; env: BENCH_SUBSET
+        --threads <n>             CPU threads for llama.cpp, at most the number of logical cores (1 is
+                                  fastest on 2 cores)
+                                  default: half the cores, ≥ 1; env: BENCH_THREADS
+        --parallel <n>            items in flight, batched into one forward pass (1..256, within the
+                                  model's context); above 1 results are not bit-for-bit reproducible
+                                  (log-likelihoods differ in the last digits with batch composition) and
+                                  the journal key includes it
+                                  default: 1; env: BENCH_PARALLEL
+        --gpu <mode>              GPU to offload to: false, auto, cuda, vulkan, metal; false runs on the
+                                  CPU (prebuilt binaries only)
+                                  default: false; env: BENCH_GPU
+        --judge <manifest>        judge every judge task with this model manifest instead of the judge the
+                                  suite declares; recorded in the result (config.judge) and the journal's
+                                  key
+        --out <dir>               where results are written
+                                  default: results
+        --key <file>              Ed25519 PEM private key to sign with; without it and BENCH_SIGNING_KEY,
+                                  a local key in $BENCH_HOME/keys, marked untrusted
+                                  default: local key; env: BENCH_SIGNING_KEY (PEM text)
+        --metrics-port <port>     serve Prometheus metrics at http://<metrics-host>:<port>/metrics while
+                                  running (0: any free port; the URL is printed); see docs/monitoring/
+        --metrics-host <address>  address the metrics listen on (0.0.0.0 to let a Prometheus in a
+                                  container scrape them)
+                                  default: 127.0.0.1
+        --json                    machine-readable summary on stdout
+        -h, --help                show this help
 
       Environment:
         BENCH_MIRROR     folder searched by file name and sha256 before any download

@@ -139,6 +139,23 @@ export function integer(
   };
 }
 
+/** A decimal number within [min, max] (above min when `exclusiveMin`). */
+export function decimal(
+  min: number,
+  max: number,
+  options: { exclusiveMin?: boolean } = {},
+): ValueParser<number> {
+  return (text, source) => {
+    const expected = `(expected ${options.exclusiveMin ? "above " : ""}${min}..${max})`;
+    const value = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(value))
+      throw badValue(source, text, `is not a decimal number ${expected}`, String(max / 2));
+    if (value < min || (options.exclusiveMin && value === min) || value > max)
+      throw badValue(source, text, `is out of range ${expected}`, String(max / 2));
+    return value;
+  };
+}
+
 /** One of a fixed list of words, mapped to its value. */
 export function oneOf<const K extends string, T>(
   what: string,

@@ -169,13 +169,13 @@ describe("bench eval options", () => {
       "--limt",
       evalArgs("--limt", "3"),
       {},
-      "bench eval: unknown flag '--limt' (did you mean '--limit'? valid: --suite, --limit, --subset, --threads, --parallel, --gpu, --judge, --out, --key, --json, --help)\nhint: run bench eval --help\n",
+      "bench eval: unknown flag '--limt' (did you mean '--limit'? valid: --suite, --limit, --subset, --threads, --parallel, --gpu, --judge, --out, --key, --metrics-port, --metrics-host, --json, --help)\nhint: run bench eval --help\n",
     ],
     [
       "-t",
       evalArgs("-t", "3"),
       {},
-      "bench eval: unknown flag '-t' (valid: --suite, --limit, --subset, --threads, --parallel, --gpu, --judge, --out, --key, --json, --help)\nhint: run bench eval --help\n",
+      "bench eval: unknown flag '-t' (valid: --suite, --limit, --subset, --threads, --parallel, --gpu, --judge, --out, --key, --metrics-port, --metrics-host, --json, --help)\nhint: run bench eval --help\n",
     ],
     [
       "no --suite",

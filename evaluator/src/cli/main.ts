@@ -18,6 +18,7 @@ type Run = (argv: string[], io: Io, env: NodeJS.ProcessEnv) => Promise<number>;
 const runners: Record<CommandName, () => Promise<Run>> = {
   validate: async () => (await import("./commands/validate.ts")).validateCommand,
   eval: async () => (await import("./commands/eval.ts")).evalCommand,
+  load: async () => (await import("./commands/load.ts")).loadCommand,
   verify: async () => (await import("./commands/verify.ts")).verifyCommand,
   compare: async () => (await import("./commands/compare.ts")).compareCommand,
   key: async () => (await import("./commands/key.ts")).keyCommand,

@@ -4,7 +4,16 @@
  */
 import { availableParallelism } from "node:os";
 import type { GpuChoice } from "../backends/types.ts";
-import { defineCommand, integer, nonEmpty, oneOf, smallFile, switchValue } from "./define.ts";
+import {
+  decimal,
+  defineCommand,
+  integer,
+  nonEmpty,
+  oneOf,
+  smallFile,
+  switchValue,
+  type ValueSource,
+} from "./define.ts";
 
 /** A PEM key is a few hundred bytes. */
 const keyFile = smallFile(64 * 1024);
@@ -23,6 +32,24 @@ const gpuModes = {
 } as const satisfies Record<string, GpuChoice>;
 
 const signingKeyEnv = { name: "BENCH_SIGNING_KEY", note: "PEM text" };
+
+/** Live Prometheus metrics, for eval and load. */
+const metricsOptions = {
+  "metrics-port": {
+    type: "string",
+    value: "port",
+    help: "serve Prometheus metrics at http://<metrics-host>:<port>/metrics while running (0: any free port; the URL is printed); see docs/monitoring/",
+    parse: (text: string, source: ValueSource) =>
+      text === "0" ? 0 : integer(1, 65_535)(text, source),
+  },
+  "metrics-host": {
+    type: "string",
+    value: "address",
+    default: "127.0.0.1",
+    help: "address the metrics listen on (0.0.0.0 to let a Prometheus in a container scrape them)",
+    parse: nonEmpty,
+  },
+} as const;
 
 export const evalSpec = defineCommand({
   name: "eval",
@@ -101,6 +128,7 @@ export const evalSpec = defineCommand({
       help: "Ed25519 PEM private key to sign with; without it and BENCH_SIGNING_KEY, a local key in $BENCH_HOME/keys, marked untrusted",
       parse: keyFile,
     },
+    ...metricsOptions,
     json: { type: "boolean", help: "machine-readable summary on stdout" },
   },
   environment: [
@@ -110,6 +138,157 @@ export const evalSpec = defineCommand({
     { name: "BENCH_HOME", default: "~/.bench", help: "local signing key and run journals" },
   ],
   example: "bench eval models/bench/tiny-random-llama.yaml --suite smoke",
+});
+
+export const loadSpec = defineCommand({
+  name: "load",
+  summary: "load-test a model (an OpenAI-compatible server) and write a signed result",
+  description:
+    "Sends generated prompts to the model under a load profile (GuideLLM's rate types: synchronous, concurrent virtual users in a closed loop, throughput, constant or Poisson arrivals in an open loop with coordinated omission corrected) until --requests or --duration, and writes a signed result to <out>/<org>/<model>/load/<run>.json: TTFT, ITL, TPOT and end-to-end latency with percentiles, tokens and requests per second, goodput under the SLOs given, every request counted (succeeded, failed by cause, cut short), a time series, and each request's timing in the samples file. Up to 100,000 virtual users from one process.",
+  positionals: [
+    {
+      name: "manifest",
+      required: true,
+      help: "model manifest, models/<org>/<name>.yaml (backend openai for a server)",
+    },
+  ],
+  options: {
+    profile: {
+      type: "string",
+      value: "type",
+      default: "concurrent" as const,
+      help: "synchronous, concurrent (--users in a closed loop), throughput (--users always busy), constant or poisson (--rate in an open loop)",
+      parse: oneOf("a load profile", {
+        synchronous: "synchronous",
+        concurrent: "concurrent",
+        throughput: "throughput",
+        constant: "constant",
+        poisson: "poisson",
+      } as const),
+    },
+    users: {
+      type: "string",
+      value: "n",
+      default: 10,
+      help: "virtual users (concurrent) or requests kept in flight (throughput), 1..100000",
+      parse: integer(1, 100_000),
+    },
+    rate: {
+      type: "string",
+      value: "req/s",
+      help: "requests per second of an open loop (constant, poisson)",
+      parse: decimal(0, 1_000_000, { exclusiveMin: true }),
+    },
+    burstiness: {
+      type: "string",
+      value: "k",
+      default: 1,
+      help: "poisson: gamma shape of the gaps (vLLM's --burstiness): 1 Poisson, below 1 burstier",
+      parse: decimal(0, 100, { exclusiveMin: true }),
+    },
+    seed: {
+      type: "string",
+      value: "n",
+      default: 1234,
+      help: "poisson: the arrival schedule's seed",
+      parse: (text: string, source: ValueSource) =>
+        text === "0" ? 0 : integer(1, 4_294_967_295)(text, source),
+    },
+    requests: {
+      type: "string",
+      value: "n",
+      help: "stop after this many requests",
+      parse: integer(1, 10_000_000),
+    },
+    duration: {
+      type: "string",
+      value: "seconds",
+      help: "stop after this long (requests in flight are cut short and counted apart)",
+      parse: decimal(0, 86_400, { exclusiveMin: true }),
+    },
+    "max-error-rate": {
+      type: "string",
+      value: "share",
+      help: "stop once this share of finished requests failed (after 10)",
+      parse: decimal(0, 1),
+    },
+    "ramp-up": {
+      type: "string",
+      value: "seconds",
+      help: "closed loop: start the users evenly over this time",
+      parse: decimal(0, 3600),
+    },
+    "think-time": {
+      type: "string",
+      value: "ms",
+      help: "concurrent: a user's pause between its requests",
+      parse: (text: string, source: ValueSource) =>
+        text === "0" ? 0 : integer(1, 3_600_000)(text, source),
+    },
+    "max-in-flight": {
+      type: "string",
+      value: "n",
+      help: "open loop: the most requests in flight; later arrivals wait, and their wait counts",
+      parse: integer(1, 100_000),
+    },
+    "prompt-tokens": {
+      type: "string",
+      value: "n",
+      default: 128,
+      help: "prompt length in tokens (seeded words, a different prompt for every request)",
+      parse: integer(1, 1_048_576),
+    },
+    "output-tokens": {
+      type: "string",
+      value: "n",
+      default: 128,
+      help: "tokens generated per request (ignore_eos asked where the server allows)",
+      parse: integer(1, 1_048_576),
+    },
+    warmup: {
+      type: "string",
+      value: "n",
+      default: 1,
+      help: "requests sent before the test, left out of its figures",
+      parse: (text: string, source: ValueSource) =>
+        text === "0" ? 0 : integer(1, 1000)(text, source),
+    },
+    "slo-ttft-ms": {
+      type: "string",
+      value: "ms",
+      help: "goodput: the most time to first token a request may take",
+      parse: decimal(0, 3_600_000, { exclusiveMin: true }),
+    },
+    "slo-tpot-ms": {
+      type: "string",
+      value: "ms",
+      help: "goodput: the most time per output token",
+      parse: decimal(0, 3_600_000, { exclusiveMin: true }),
+    },
+    "slo-e2e-ms": {
+      type: "string",
+      value: "ms",
+      help: "goodput: the most end-to-end latency",
+      parse: decimal(0, 86_400_000, { exclusiveMin: true }),
+    },
+    threads: evalSpec.options.threads,
+    parallel: {
+      ...evalSpec.options.parallel,
+      help: "sequences an in-process model (gguf) serves at once; a served model's server decides its own",
+    },
+    gpu: evalSpec.options.gpu,
+    out: evalSpec.options.out,
+    key: evalSpec.options.key,
+    ...metricsOptions,
+    json: { type: "boolean", help: "print the load figures as JSON on stdout" },
+  },
+  environment: [
+    { name: "BENCH_MIRROR", help: "folder searched by file name and sha256 before any download" },
+    { name: "BENCH_OFFLINE", value: "1", help: "never download" },
+    { name: "BENCH_HOME", default: "~/.bench", help: "local signing key" },
+  ],
+  example:
+    "bench load models/acme/served.yaml --profile poisson --rate 20 --requests 2000 --metrics-port 9464",
 });
 
 export const validateSpec = defineCommand({
@@ -212,6 +391,7 @@ export const keySpec = defineCommand({
 export const commandSpecs = {
   validate: validateSpec,
   eval: evalSpec,
+  load: loadSpec,
   verify: verifySpec,
   compare: compareSpec,
   key: keySpec,

@@ -119,6 +119,15 @@ tasks: [string, ...(string)[]]
 backendOptions?: {
 type: string
 }
+/**
+ * bench load: the load test as run (its profile, prompt and output tokens, stop rule, SLOs), which the result's suite digest covers.
+ */
+load?: {
+id: string
+profile: {
+
+}
+}
 }
 scores: {
 task: string

@@ -39,25 +39,7 @@ export function buildResult(input: ResultInput): UnsignedResult {
       complete: plan.complete,
       resumed: input.resumed,
     },
-    model: {
-      id: manifest.data.id,
-      name: manifest.data.name,
-      purpose: manifest.data.purpose,
-      license: manifest.data.license,
-      ...(manifest.data.parameters ? { parameters: manifest.data.parameters } : {}),
-      ...(manifest.data.variant ? { variant: { ...manifest.data.variant } } : {}),
-      manifestPath: manifest.label,
-      manifestSha256: manifest.sha256,
-      ...(input.weightsSha256 ? { weightsSha256: input.weightsSha256 } : {}),
-      ...(manifest.data.backend.type === "openai"
-        ? {
-            served: {
-              baseUrl: manifest.data.backend.baseUrl,
-              model: manifest.data.backend.model,
-            },
-          }
-        : {}),
-    },
+    model: modelSection(manifest, input.weightsSha256),
     suite: {
       id: suite.data.id,
       name: suite.data.name,
@@ -79,5 +61,31 @@ export function buildResult(input: ResultInput): UnsignedResult {
     samples: input.samples,
     performance: input.performance,
     environment: input.environment,
+  };
+}
+
+/** The result's `model`: the manifest's identity, its digests, and a served model's endpoint. */
+export function modelSection(
+  manifest: Loaded<ModelManifest>,
+  weightsSha256: string | undefined,
+): ResultDocument["model"] {
+  return {
+    id: manifest.data.id,
+    name: manifest.data.name,
+    purpose: manifest.data.purpose,
+    license: manifest.data.license,
+    ...(manifest.data.parameters ? { parameters: manifest.data.parameters } : {}),
+    ...(manifest.data.variant ? { variant: { ...manifest.data.variant } } : {}),
+    manifestPath: manifest.label,
+    manifestSha256: manifest.sha256,
+    ...(weightsSha256 ? { weightsSha256 } : {}),
+    ...(manifest.data.backend.type === "openai"
+      ? {
+          served: {
+            baseUrl: manifest.data.backend.baseUrl,
+            model: manifest.data.backend.model,
+          },
+        }
+      : {}),
   };
 }

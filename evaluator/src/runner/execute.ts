@@ -19,6 +19,8 @@ export interface ExecuteInput {
   signal?: AbortSignal;
   /** What tasks may load besides the model (judges). */
   runtime?: TaskRuntime;
+  /** Told about each item as it finishes (live metrics), and the progress. */
+  onItem?(status: "ok" | "error", seconds: number, done: number, total: number): void;
 }
 
 export interface Executed {
@@ -72,13 +74,17 @@ export async function execute(input: ExecuteInput): Promise<Executed> {
     for (const item of queue) {
       if (failed) return;
       signal?.throwIfAborted();
+      const itemStart = performance.now();
+      let sample: SampleRecord;
       try {
-        journal.append(await runItem(item, model, signal, input.runtime));
+        sample = await runItem(item, model, signal, input.runtime);
+        journal.append(sample);
       } catch (error) {
         failed = true;
         throw error;
       }
       progress.tick(++done);
+      input.onItem?.(sample.status, (performance.now() - itemStart) / 1000, done, plan.total);
     }
   };
   const workers = Array.from(

@@ -45,6 +45,8 @@ export interface LoadOptions {
   maxInFlight?: number;
   /** Called when each request finishes (live metrics). */
   onFinished?(timing: RequestTiming): void;
+  /** Called when the number of requests in flight changes. */
+  onInFlight?(n: number): void;
   /** Time-series interval (default 1 s). */
   intervalMs?: number;
   signal?: AbortSignal;
@@ -121,6 +123,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const one = async (i: number, scheduledMs: number) => {
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
+    options.onInFlight?.(inFlight);
     const chunks: { atMs: number; tokens: number }[] = [];
     let promptTokens = 0;
     let outputTokens = 0;
@@ -137,6 +140,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       error = signal.aborted && stoppedBy ? "stopped" : causeOf(cause);
     } finally {
       inFlight -= 1;
+      options.onInFlight?.(inFlight);
     }
     // A request the stop rule cut short is counted apart: neither a success nor a failure.
     const timing: RequestTiming = {

@@ -253,8 +253,9 @@ const withUnits = (figures: RunFigures, durationSeconds: number) => {
 };
 
 export interface PerfHooks {
-  /** Each finished request (live metrics). */
+  /** Each finished request, and the requests in flight (live metrics). */
   onFinished?: Parameters<typeof runLoad>[0]["onFinished"];
+  onInFlight?: Parameters<typeof runLoad>[0]["onInFlight"];
   onProgress?(line: string): void;
   signal?: AbortSignal;
 }
@@ -300,6 +301,7 @@ export async function runPerf(
       ...(run.rampUpSeconds === undefined ? {} : { rampUpSeconds: run.rampUpSeconds }),
       ...(run.maxInFlight === undefined ? {} : { maxInFlight: run.maxInFlight }),
       ...(hooks.onFinished ? { onFinished: hooks.onFinished } : {}),
+      ...(hooks.onInFlight ? { onInFlight: hooks.onInFlight } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     const figures = runFigures(result.timings, result.durationSeconds, run.slo);

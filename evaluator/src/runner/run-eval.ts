@@ -10,6 +10,7 @@ import type { ResultDocument } from "../generated/result.ts";
 import { benchHome } from "../paths.ts";
 import { comparisonsOf } from "../pure/comparisons.ts";
 import { groupScores, type TaskGroup } from "../pure/groups.ts";
+import type { RequestTiming } from "../pure/perf.ts";
 import { score } from "../pure/score.ts";
 import { escapeHidden } from "../pure/text.ts";
 import { signResult } from "../result/sign.ts";
@@ -27,6 +28,7 @@ import {
   resolveModelArtifacts,
   roleNeeds,
 } from "./open-model.ts";
+import { type LiveMetrics, startLiveMetrics } from "./live-metrics.ts";
 import { type PerfResult, runPerf } from "./perf.ts";
 import { performanceFigures } from "./performance.ts";
 import { type Plan, plan, type Shard } from "./plan.ts";
@@ -51,6 +53,10 @@ export interface EvalOptions {
   gpu: GpuChoice;
   /** A judge model's manifest for every judge task, in place of the suite's (--judge). */
   judge?: string;
+  /** Serve Prometheus metrics while running (`--metrics-port`, `--metrics-host`). */
+  metrics?: { port: number; host?: string };
+  /** Told where the metrics are served, once they are. */
+  onMetrics?(url: string): void;
   /** Folder that receives results/<org>/<model>/<suite>/<run>.json. */
   outDir: string;
   keyFile?: string;
@@ -269,7 +275,15 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     },
   };
   let backendId: string = manifest.data.backend.type;
+  let live: LiveMetrics | undefined;
   try {
+    if (options.metrics) {
+      live = await startLiveMetrics(options.metrics.port, options.metrics.host, {
+        model: manifest.data.id,
+        run: suite.data.id,
+      });
+      options.onMetrics?.(live.url);
+    }
     const loadStart = performance.now();
     const opened = await openModel(
       manifest,
@@ -303,6 +317,14 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
         progress,
         runtime,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(live
+          ? {
+              onItem: (status: "ok" | "error", seconds: number, done: number, total: number) => {
+                live?.item(status, seconds);
+                live?.progress(done, total);
+              },
+            }
+          : {}),
       });
     } catch (error) {
       if (!options.signal?.aborted) throw error;
@@ -338,7 +360,15 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
             inProcess: manifest.data.backend.type !== "openai",
             seed: suite.data.id,
           },
-          options.signal ? { signal: options.signal } : {},
+          {
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(live
+              ? {
+                  onFinished: (timing: RequestTiming) => live?.request(timing),
+                  onInFlight: (n: number) => live?.inFlight(n),
+                }
+              : {}),
+          },
         )),
       );
       progress.tick(1, `${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -393,6 +423,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
     progress.finish(`wrote ${displayPath(written.documentPath)}`);
     return { ...written, document, resumedItems };
   } finally {
+    await live?.close();
     journal.close();
     // Every model is released, whichever of them fails to.
     await Promise.allSettled([

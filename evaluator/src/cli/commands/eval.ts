@@ -14,7 +14,7 @@ const interruptSignals = ["SIGINT", "SIGTERM"] as const;
  * the items in flight and journals them); a second signal exits 130 at once. The handlers are
  * removed when `work` settles.
  */
-async function interruptible<T>(
+export async function interruptible<T>(
   stderr: NodeJS.WritableStream,
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
@@ -98,6 +98,12 @@ export async function evalCommand(
       outDir: resolve(values.out),
       ...(values.key === undefined ? {} : { keyFile: values.key }),
       progress: values.json ? silentProgress : createProgress(io.stderr),
+      ...(values["metrics-port"] === undefined
+        ? {}
+        : {
+            metrics: { port: values["metrics-port"], host: values["metrics-host"] },
+            onMetrics: (url: string) => io.stderr.write(`metrics: ${url}\n`),
+          }),
       signal,
       env,
     }),

@@ -139,7 +139,7 @@ describe("the openai backend against a real HTTP server on loopback", () => {
     });
     await expect(model.generate?.({ prompt: "x", maxTokens: 1 })).rejects.toMatchObject({
       code: "E_BACKEND_RETRYABLE",
-      message: expect.stringMatching(/did not answer within 100 ms/),
+      message: expect.stringMatching(/sent nothing for 100 ms/),
     });
   });
 

@@ -1,8 +1,8 @@
+import { type Dispatcher, Pool } from "undici";
 import { BenchError } from "../errors/index.ts";
 import type { OpenaiBackend } from "../generated/model.ts";
 import { printable } from "../pure/text.ts";
 import { declaredContextSize } from "./registry.ts";
-import { pushStream } from "./stream.ts";
 import type {
   Backend,
   ContinuationScore,
@@ -25,6 +25,9 @@ export const retryableStatus = (status: number) =>
 
 interface Settings {
   baseUrl: string;
+  /** The base URL's path (e.g. /v1), which every request path starts with. */
+  basePath: string;
+  pool: Pool;
   model: string;
   api: "completions" | "chat";
   apiKey: string | undefined;
@@ -58,52 +61,53 @@ export function retryDelayMs(attempt: number, baseMs: number, retryAfter: string
   return Math.min(baseMs * 2 ** attempt, 60_000);
 }
 
-/** A response body's text, cut at `limit` characters. */
-async function boundedText(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+/** An answer body: undici's readable stream of Buffers. */
+type Body = Dispatcher.ResponseData["body"];
+
+/** A response body's text, cut at `limit` characters (the rest is discarded). */
+async function boundedText(body: Body, limit: number): Promise<string> {
+  const decoder = new TextDecoder();
   let text = "";
-  try {
-    while (text.length < limit) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
+  for await (const chunk of body) {
+    text += decoder.decode(chunk as Buffer, { stream: true });
+    if (text.length >= limit) {
+      body.destroy();
+      break;
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
   }
   return text.slice(0, limit);
 }
 
 /**
- * The events of a server-sent event stream (the `data:` payloads, `[DONE]` included), line by line
- * as they arrive; comments and other fields are skipped.
+ * Splits server-sent events as their bytes arrive: `feed` takes a chunk and returns the `data:`
+ * payloads of the lines it completed (`[DONE]` included); comments and other fields are skipped,
+ * and a last line cut off without its newline is never an event. Synchronous, so that a chunk of
+ * many events costs no promise each.
  */
-export async function* sseData(body: NonNullable<Response["body"]>): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let newline = buffer.indexOf("\n");
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline).replace(/\r$/, "");
-        buffer = buffer.slice(newline + 1);
-        if (line.startsWith("data:")) yield line.slice(5).trimStart();
-        newline = buffer.indexOf("\n");
+export class SseSplitter {
+  readonly #decoder = new TextDecoder();
+  #buffer = "";
+
+  feed(chunk: Uint8Array): string[] {
+    this.#buffer += this.#decoder.decode(chunk, { stream: true });
+    const out: string[] = [];
+    let newline = this.#buffer.indexOf("\n");
+    while (newline >= 0) {
+      if (this.#buffer.startsWith("data:")) {
+        const end =
+          newline > 0 && this.#buffer.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+        out.push(this.#buffer.slice(5, end).trimStart());
       }
-      if (buffer.length > maxLineChars) {
-        throw new BenchError(
-          "E_BACKEND",
-          `the server sent an event line of over ${maxLineChars} characters (expected OpenAI-compatible server-sent events)`,
-        );
-      }
+      this.#buffer = this.#buffer.slice(newline + 1);
+      newline = this.#buffer.indexOf("\n");
     }
-    // A last line without its newline was cut off: it is not an event.
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    if (this.#buffer.length > maxLineChars) {
+      throw new BenchError(
+        "E_BACKEND",
+        `the server sent an event line of over ${maxLineChars} characters (expected OpenAI-compatible server-sent events)`,
+      );
+    }
+    return out;
   }
 }
 
@@ -182,28 +186,30 @@ class OpenAiModel implements LoadedModel {
   }
 
   /**
-   * POSTs `body` to `path` and returns the successful response, retrying what may succeed again
-   * (408, 429, 5xx, a refused or reset connection) before any answer byte arrived.
+   * POSTs `body` to `path` (below the base URL) and returns the successful answer, retrying what
+   * may succeed again (408, 429, 5xx, a refused or reset connection) before any answer byte
+   * arrived. Through undici's connection pool: one keep-alive connection per request in flight.
    */
-  async #post(path: string, body: object, signal?: AbortSignal): Promise<Response> {
-    const url = `${this.#s.baseUrl}${path}`;
+  async #post(path: string, body: object, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.#s.apiKey) headers.authorization = `Bearer ${this.#s.apiKey}`;
+    const payload = JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
-      const timeout = AbortSignal.timeout(this.#s.timeoutMs);
-      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let response: Response;
+      let answer: Dispatcher.ResponseData;
       try {
-        response = await fetch(url, {
+        answer = await this.#s.pool.request({
+          path: `${this.#s.basePath}${path}`,
           method: "POST",
           headers,
-          body: JSON.stringify(body),
-          signal: both,
+          body: payload,
+          headersTimeout: this.#s.timeoutMs,
+          bodyTimeout: this.#s.timeoutMs,
+          ...(signal ? { signal } : {}),
         });
       } catch (cause) {
         if (signal?.aborted) throw signal.reason;
-        if (timeout.aborted) throw this.#timedOut(cause);
-        const code = (cause as { cause?: { code?: string } }).cause?.code ?? "network error";
+        const code = (cause as { code?: string }).code ?? "network error";
+        if (code === "UND_ERR_HEADERS_TIMEOUT") throw this.#timedOut(cause);
         if (attempt < this.#s.maxRetries) {
           await sleep(retryDelayMs(attempt, this.#s.retryBaseMs, null), signal);
           continue;
@@ -214,23 +220,29 @@ class OpenAiModel implements LoadedModel {
           { hint: "check that the server runs and backend.baseUrl is right", cause },
         );
       }
-      if (response.ok) return response;
-      const text = this.#safe(await boundedText(response, maxErrorBodyChars).catch(() => ""));
-      if (retryableStatus(response.status) && attempt < this.#s.maxRetries) {
+      const status = answer.statusCode;
+      if (status >= 200 && status < 300) return answer;
+      const text = this.#safe(await boundedText(answer.body, maxErrorBodyChars).catch(() => ""));
+      if (retryableStatus(status) && attempt < this.#s.maxRetries) {
+        const retryAfter = answer.headers["retry-after"];
         await sleep(
-          retryDelayMs(attempt, this.#s.retryBaseMs, response.headers.get("retry-after")),
+          retryDelayMs(
+            attempt,
+            this.#s.retryBaseMs,
+            typeof retryAfter === "string" ? retryAfter : null,
+          ),
           signal,
         );
         continue;
       }
-      throw this.#statusError(response.status, text, attempt + 1);
+      throw this.#statusError(status, text, attempt + 1);
     }
   }
 
   #timedOut(cause: unknown): BenchError {
     return new BenchError(
       "E_BACKEND_RETRYABLE",
-      `${this.#where} did not answer within ${this.#s.timeoutMs} ms`,
+      `${this.#where} sent nothing for ${this.#s.timeoutMs} ms`,
       { hint: "raise backend.timeoutMs in the manifest, or check the server's load", cause },
     );
   }
@@ -294,7 +306,7 @@ class OpenAiModel implements LoadedModel {
     this.#checkRequest(request);
     const start = performance.now();
     const response = await this.#post(this.#path(), this.#body(request, false), signal);
-    const text = await boundedText(response, maxLineChars + 1);
+    const text = await boundedText(response.body, maxLineChars + 1);
     if (text.length > maxLineChars) {
       throw new BenchError(
         "E_BACKEND",
@@ -336,45 +348,51 @@ class OpenAiModel implements LoadedModel {
    * when it was parsed. Servers send one token per event; the finish part carries the server's
    * own token counts where it reports usage, else the count of text events.
    */
-  stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
-    return pushStream<StreamPart>(async (push) => {
+  async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<StreamPart> {
+    {
       this.#checkRequest(request);
       const start = performance.now();
       const response = await this.#post(this.#path(), this.#body(request, true), signal);
-      if (!response.body) throw new BenchError("E_BACKEND", `${this.#where} sent no body`);
       let events = 0;
       let finish: GenerateResult["finishReason"] = "stop";
       let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
       let done = false;
+      const splitter = new SseSplitter();
       try {
-        for await (const data of sseData(response.body)) {
-          if (data === "[DONE]") {
-            done = true;
-            break;
+        // Read on to the end after [DONE]: leaving the body early destroys its connection.
+        for await (const chunk of response.body) {
+          for (const data of splitter.feed(chunk as Buffer)) {
+            if (data === "[DONE]") {
+              done = true;
+              continue;
+            }
+            if (done) continue;
+            const event = parseJson(data, "an event");
+            if (event.error) {
+              throw new BenchError(
+                "E_BACKEND",
+                `${this.#where} sent an error event: ${printable(this.#safe(JSON.stringify(event.error)), 240)}`,
+              );
+            }
+            if (event.usage && typeof event.usage === "object") usage = event.usage as typeof usage;
+            const choice = firstChoice(event);
+            if (!choice) continue;
+            const text =
+              this.#s.api === "chat"
+                ? (choice.delta as { content?: unknown } | undefined)?.content
+                : choice.text;
+            if (typeof text === "string" && text !== "") {
+              events += 1;
+              yield { type: "delta", text, tokens: 1, atMs: performance.now() };
+            }
+            if (choice.finish_reason) finish = finishOf(choice.finish_reason);
           }
-          const event = parseJson(data, "an event");
-          if (event.error) {
-            throw new BenchError(
-              "E_BACKEND",
-              `${this.#where} sent an error event: ${printable(this.#safe(JSON.stringify(event.error)), 240)}`,
-            );
-          }
-          if (event.usage && typeof event.usage === "object") usage = event.usage as typeof usage;
-          const choice = firstChoice(event);
-          if (!choice) continue;
-          const text =
-            this.#s.api === "chat"
-              ? (choice.delta as { content?: unknown } | undefined)?.content
-              : choice.text;
-          if (typeof text === "string" && text !== "") {
-            events += 1;
-            push({ type: "delta", text, tokens: 1, atMs: performance.now() });
-          }
-          if (choice.finish_reason) finish = finishOf(choice.finish_reason);
         }
       } catch (cause) {
         if (signal?.aborted) throw signal.reason;
         if (cause instanceof BenchError) throw cause;
+        if ((cause as { code?: string }).code === "UND_ERR_BODY_TIMEOUT")
+          throw this.#timedOut(cause);
         throw new BenchError(
           "E_BACKEND_RETRYABLE",
           `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
@@ -392,15 +410,15 @@ class OpenAiModel implements LoadedModel {
       const prompt = typeof usage?.prompt_tokens === "number" ? usage.prompt_tokens : null;
       this.#stats.engineSeconds += (performance.now() - start) / 1000;
       this.#stats.tokensEvaluated += completion + (prompt ?? 0);
-      push({
+      yield {
         type: "finish",
         finishReason: finish,
         promptTokens: prompt,
         completionTokens: completion,
         truncatedTokens: 0,
         atMs: performance.now(),
-      });
-    });
+      };
+    }
   }
 
   /**
@@ -433,7 +451,7 @@ class OpenAiModel implements LoadedModel {
       { model: this.#s.model, prompt, max_tokens: 1, echo: true, logprobs: 1, temperature: 0 },
       signal,
     );
-    const body = parseJson(await boundedText(response, 64 * 1024 * 1024), "an answer");
+    const body = parseJson(await boundedText(response.body, 64 * 1024 * 1024), "an answer");
     this.#stats.engineSeconds += (performance.now() - start) / 1000;
     const lp = echoLogprobs(firstChoice(body));
     // The echoed prompt starts at offset 0 and covers it: else the server did not echo.
@@ -489,7 +507,9 @@ class OpenAiModel implements LoadedModel {
     return { ...this.#stats };
   }
 
-  async dispose(): Promise<void> {}
+  async dispose(): Promise<void> {
+    await this.#s.pool.close();
+  }
 }
 
 /**
@@ -511,8 +531,13 @@ export const openaiBackend: Backend<OpenaiBackend> = {
         { hint: `export ${keyName}=<your API key> before running bench` },
       );
     }
+    const baseUrl = options.baseUrl.replace(/\/+$/, "");
+    const url = new URL(baseUrl);
     const settings: Settings = {
-      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      baseUrl,
+      basePath: url.pathname.replace(/\/+$/, ""),
+      // Keep-alive connections, as many as requests in flight.
+      pool: new Pool(url.origin, { keepAliveTimeout: 30_000 }),
       model: options.model,
       api: options.api ?? "completions",
       apiKey,
@@ -538,17 +563,22 @@ export const openaiBackend: Backend<OpenaiBackend> = {
       },
       settings,
     );
-    await checkServed(settings, signal);
-    // Asked for log-likelihoods: find out now whether the server can give them, not per item.
-    if (runtime.needs?.includes("loglikelihood")) {
-      if (settings.api === "chat") {
-        throw new BenchError(
-          "E_CAPABILITY",
-          `openai: ${settings.baseUrl}: log-likelihoods need the completions API (backend.api: chat cannot echo a prompt)`,
-          { hint: "set backend.api: completions, or evaluate only generation tasks" },
-        );
+    try {
+      await checkServed(settings, signal);
+      // Asked for log-likelihoods: find out now whether the server can give them, not per item.
+      if (runtime.needs?.includes("loglikelihood")) {
+        if (settings.api === "chat") {
+          throw new BenchError(
+            "E_CAPABILITY",
+            `openai: ${settings.baseUrl}: log-likelihoods need the completions API (backend.api: chat cannot echo a prompt)`,
+            { hint: "set backend.api: completions, or evaluate only generation tasks" },
+          );
+        }
+        await model.loglikelihood({ context: "The sky is", continuations: [" blue"] }, signal);
       }
-      await model.loglikelihood({ context: "The sky is", continuations: [" blue"] }, signal);
+    } catch (error) {
+      await settings.pool.destroy();
+      throw error;
     }
     return model;
   },
@@ -557,27 +587,31 @@ export const openaiBackend: Backend<OpenaiBackend> = {
 /** GET /models: the model must be among those served (skipped where the server has no list). */
 async function checkServed(settings: Settings, signal?: AbortSignal): Promise<void> {
   const where = settings.baseUrl;
-  let response: Response;
+  let response: Dispatcher.ResponseData;
   try {
-    response = await fetch(`${where}/models`, {
+    response = await settings.pool.request({
+      path: `${settings.basePath}/models`,
+      method: "GET",
       headers: settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {},
-      signal: signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(settings.timeoutMs)])
-        : AbortSignal.timeout(settings.timeoutMs),
+      headersTimeout: settings.timeoutMs,
+      bodyTimeout: settings.timeoutMs,
+      ...(signal ? { signal } : {}),
     });
   } catch (cause) {
     if (signal?.aborted) throw signal.reason;
-    const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+    const code = (cause as { code?: string }).code ?? (cause as Error).message;
     throw new BenchError(
       "E_BACKEND_LOAD",
       `openai: cannot reach ${where}: ${printable(String(code), 80)}`,
       { hint: "check that the server runs and the manifest's backend.baseUrl is right", cause },
     );
   }
-  if (response.status === 401 || response.status === 403) {
+  const status = response.statusCode;
+  if (status === 401 || status === 403) {
+    await response.body.dump();
     throw new BenchError(
       "E_BACKEND_LOAD",
-      `openai: ${where} refused the API key with HTTP ${response.status}`,
+      `openai: ${where} refused the API key with HTTP ${status}`,
       {
         hint: settings.keyName
           ? `set ${settings.keyName} to a key the server accepts`
@@ -585,11 +619,11 @@ async function checkServed(settings: Settings, signal?: AbortSignal): Promise<vo
       },
     );
   }
-  if (!response.ok) {
-    await response.body?.cancel();
+  if (status < 200 || status >= 300) {
+    await response.body.dump();
     return;
   }
-  const text = await boundedText(response, maxLineChars);
+  const text = await boundedText(response.body, maxLineChars);
   let ids: string[] | undefined;
   try {
     const data = (JSON.parse(text) as { data?: { id?: unknown }[] }).data;

@@ -115,7 +115,7 @@ apiKeyEnv?: string
  */
 contextSize?: number
 /**
- * Most time one request may take, first byte to last (default 600000).
+ * Most time the server may send nothing: before the answer's headers, or between two chunks of it (default 600000).
  */
 timeoutMs?: number
 /**

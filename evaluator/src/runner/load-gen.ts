@@ -96,6 +96,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   let inFlight = 0;
   let peakInFlight = 0;
   let failed = 0;
+  let incomplete = 0;
   let stoppedBy: LoadRun["stoppedBy"] | undefined;
   const untilMs =
     stop.durationSeconds === undefined ? Number.POSITIVE_INFINITY : stop.durationSeconds * 1000;
@@ -154,7 +155,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       ...(error === "stopped" ? { incomplete: true as const } : {}),
     };
     timings.push(timing);
-    if (timing.incomplete) return;
+    if (timing.incomplete) {
+      incomplete += 1;
+      return;
+    }
     if (timing.ok) {
       bucket.succeeded += 1;
       bucket.outputTokens += outputTokens;
@@ -163,7 +167,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       failed += 1;
     }
     options.onFinished?.(timing);
-    const finished = timings.length - timings.filter((t) => t.incomplete).length;
+    const finished = timings.length - incomplete;
     if (
       stop.maxErrorRate !== undefined &&
       finished >= (stop.minRequests ?? 10) &&

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { captureIo, tempDir, writeFiles } from "../helpers.ts";
-import { type FakeServer, startFakeServer } from "../openai-server.ts";
+import { type FakeOptions, type FakeServer, startFakeServer } from "../openai-server.ts";
 
 describe("bench load against an OpenAI-compatible server on loopback", () => {
   let root: { dir: string; cleanup: () => void };
@@ -17,7 +17,7 @@ describe("bench load against an OpenAI-compatible server on loopback", () => {
   });
   afterAll(() => root.cleanup());
 
-  async function manifest(behave?: Parameters<typeof startFakeServer>[0]["behave"]) {
+  async function manifest(behave?: FakeOptions["behave"]) {
     server = await startFakeServer(behave ? { behave } : {});
     writeFiles(root.dir, {
       "models/acme/served.yaml": [

@@ -1,0 +1,132 @@
+/**
+ * Is bench load's generator fast enough to measure a server, not itself? The same loopback
+ * endpoint (bench/load-server.ts, its own process) is driven by autocannon and by bench's
+ * generator (runLoad through the openai backend), plain JSON and server-sent events, each for the
+ * same time with the same connections; then 10,000 virtual users hold streams open while the
+ * generator's peak RSS is sampled. Prints numbers; asserts nothing.
+ *
+ *   npm run bench:load -- [--connections 50] [--seconds 10] [--users 10000]
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { openaiBackend } from "../evaluator/src/backends/openai.ts";
+import { pushStream } from "../evaluator/src/backends/stream.ts";
+import type { GenerateRequest, LoadedModel, StreamPart } from "../evaluator/src/backends/types.ts";
+import { runFigures } from "../evaluator/src/pure/perf.ts";
+import { runLoad } from "../evaluator/src/runner/load-gen.ts";
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: "string", default: "50" },
+    seconds: { type: "string", default: "10" },
+    users: { type: "string", default: "10000" },
+  },
+});
+const connections = Number(values.connections);
+const seconds = Number(values.seconds);
+const users = Number(values.users);
+const serverScript = fileURLToPath(new URL("load-server.ts", import.meta.url));
+
+async function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [serverScript, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<string>((resolve) => {
+    child.stdout?.once("data", (chunk) => resolve(String(chunk).trim()));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function model(url: string): Promise<LoadedModel> {
+  return openaiBackend.load({
+    artifacts: {},
+    options: { type: "openai", baseUrl: `${url}/v1`, model: "bench-model", maxRetries: 0 },
+    runtime: { threads: 1, gpu: false },
+  });
+}
+
+const body = JSON.stringify({ model: "bench-model", prompt: "Hello", max_tokens: 8 });
+const request = (): GenerateRequest => ({ prompt: "Hello", maxTokens: 8 });
+
+async function cannon(url: string, stream: boolean) {
+  const result = await autocannon({
+    url: `${url}/v1/completions`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: stream ? body.replace("}", ',"stream":true}') : body,
+    connections,
+    duration: seconds,
+  });
+  return { rps: result.requests.average, errors: result.errors + result.non2xx };
+}
+
+async function ours(url: string, stream: boolean) {
+  const m = await model(url);
+  const send = stream
+    ? (r: GenerateRequest, signal: AbortSignal) =>
+        m.stream?.(r, signal) as AsyncIterable<StreamPart>
+    : (r: GenerateRequest, signal: AbortSignal) =>
+        pushStream<StreamPart>(async (push) => {
+          const result = await m.generate?.(r, signal);
+          const at = performance.now();
+          push({ type: "delta", text: result?.text ?? "", tokens: result?.tokens ?? 0, atMs: at });
+          push({
+            type: "finish",
+            finishReason: result?.finishReason ?? "stop",
+            promptTokens: null,
+            completionTokens: result?.tokens ?? 0,
+            truncatedTokens: 0,
+            atMs: at,
+          });
+        });
+  const run = await runLoad({
+    profile: { type: "concurrent", streams: connections },
+    stop: { durationSeconds: seconds },
+    request,
+    send,
+  });
+  const f = runFigures(run.timings, run.durationSeconds);
+  return { rps: f.request_throughput, errors: f.requests.failed, ok: f.requests.succeeded };
+}
+
+console.log(`loopback, ${connections} connections, ${seconds} s each; Node ${process.version}`);
+for (const stream of [false, true]) {
+  const server = await startServer(["--events", "8"]);
+  try {
+    const a = await cannon(server.url, stream);
+    const b = await ours(server.url, stream);
+    console.log(
+      `${stream ? "SSE (8 events)" : "plain JSON    "}  autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors)  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors)  ratio ${(b.rps / a.rps).toFixed(2)}×`,
+    );
+  } finally {
+    server.child.kill();
+  }
+}
+
+// Memory: `users` virtual users, each holding a stream of 4 events 1 s apart (10,000 users then
+// ask 10,000 events a second, within what one core parses).
+const server = await startServer(["--events", "4", "--delay", "1000"]);
+try {
+  const m = await model(server.url);
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 100);
+  const before = process.memoryUsage.rss();
+  const run = await runLoad({
+    profile: { type: "concurrent", streams: users },
+    stop: { durationSeconds: Math.max(seconds, 12) },
+    rampUpSeconds: 2,
+    request,
+    send: (r, signal) => m.stream?.(r, signal) as AsyncIterable<StreamPart>,
+  });
+  clearInterval(sampler);
+  const f = runFigures(run.timings, run.durationSeconds);
+  console.log(
+    `${users} virtual users: peak in flight ${run.peakInFlight}, ${f.requests.succeeded} ok, ${f.requests.failed} failed ${JSON.stringify(f.requests.errors)}, ${f.requests.incomplete} cut short; TTFT p50 ${f.ttft_ms?.p50.toFixed(0)} ms, end-to-end p50 ${f.e2e_latency_ms?.p50.toFixed(0)} ms (the server's floor: 4 events 1 s apart, so 4,000 ms); RSS ${(before / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB`,
+  );
+} finally {
+  server.child.kill();
+}

@@ -7,6 +7,7 @@ import { BenchError } from "../errors/index.ts";
 import { declaredContextSize } from "./registry.ts";
 import type { OnnxBackend } from "../generated/model.ts";
 import { backtrackingRisk } from "../pure/filters.ts";
+import { openCausalLm } from "./onnx-lm.ts";
 import { printable } from "../pure/text.ts";
 import type {
   Backend,
@@ -274,7 +275,7 @@ class OnnxClassifier implements LoadedModel {
       this.#stats.engineSeconds += (performance.now() - start) / 1000;
       this.#stats.tokensEvaluated += n;
     }
-    const labels = this.#settings.labels;
+    const labels = this.#settings.labels ?? [];
     if (
       output?.type !== "float32" ||
       output.dims.length !== 2 ||
@@ -309,8 +310,8 @@ class OnnxClassifier implements LoadedModel {
 
 /**
  * ONNX models through onnxruntime-node on the CPU, tokenised by @huggingface/tokenizers from the
- * manifest's tokenizer.json. For now: sequence classifiers (scorers such as a toxicity
- * classifier), with Hugging Face Optimum's input and output names.
+ * manifest's tokenizer.json: sequence classifiers (scorers such as a toxicity classifier) and
+ * causal language models (onnx-lm.ts), with Hugging Face Optimum's input and output names.
  */
 export const onnxBackend: Backend<OnnxBackend> = {
   id: "onnx",
@@ -334,6 +335,15 @@ export const onnxBackend: Backend<OnnxBackend> = {
     try {
       // From its bytes: a model that names external data files gets no folder to read them from.
       session = await InferenceSession.create(readFileSync(weightsPath), {
+        // External data (e.g. model.onnx.data) as the manifest pins it, handed over in memory.
+        ...(artifacts.weightsData?.length
+          ? {
+              externalData: artifacts.weightsData.map((d) => ({
+                path: d.fileName,
+                data: readFileSync(d.path),
+              })),
+            }
+          : {}),
         executionProviders: ["cpu"],
         intraOpNumThreads: runtime.threads,
         interOpNumThreads: 1,
@@ -346,6 +356,26 @@ export const onnxBackend: Backend<OnnxBackend> = {
         { hint: "check that $.weights is an ONNX model file", cause },
       );
     }
+    const info: LoadedModel["info"] = {
+      versions: {
+        "onnxruntime-node": env.versions.node ?? packageVersion("onnxruntime-node"),
+        "@huggingface/tokenizers": packageVersion("@huggingface/tokenizers"),
+      },
+      gpu: {
+        used: false,
+        reason:
+          runtime.gpu === false
+            ? "disabled by --gpu false"
+            : "onnx backend runs on the CPU (onnxruntime-node's GPU binaries are not installed)",
+      },
+      contextSize: declaredContextSize(settings),
+      threads: runtime.threads,
+      parallel: 1,
+    };
+    if (settings.task === "causal-lm") {
+      return openCausalLm({ label, session, TensorClass, tokenizer, settings, info });
+    }
+    const labels = settings.labels ?? [];
     const problems: string[] = [];
     const inputs: InputName[] = [];
     for (const meta of session.inputMetadata) {
@@ -372,9 +402,9 @@ export const onnxBackend: Backend<OnnxBackend> = {
     } else {
       const meta = session.outputMetadata.find((m) => m.name === output);
       const last = meta?.isTensor ? meta.shape.at(-1) : undefined;
-      if (typeof last === "number" && last !== settings.labels.length) {
+      if (typeof last === "number" && last !== labels.length) {
         problems.push(
-          `its output ${output} has ${last} columns but backend.labels names ${settings.labels.length} (expected one label per logit, in config.json's id2label order)`,
+          `its output ${output} has ${last} columns but backend.labels names ${labels.length} (expected one label per logit, in config.json's id2label order)`,
         );
       }
     }
@@ -385,22 +415,7 @@ export const onnxBackend: Backend<OnnxBackend> = {
       });
     }
     return new OnnxClassifier({
-      info: {
-        versions: {
-          "onnxruntime-node": env.versions.node ?? packageVersion("onnxruntime-node"),
-          "@huggingface/tokenizers": packageVersion("@huggingface/tokenizers"),
-        },
-        gpu: {
-          used: false,
-          reason:
-            runtime.gpu === false
-              ? "disabled by --gpu false"
-              : "onnx backend runs on the CPU (onnxruntime-node's GPU binaries are not installed)",
-        },
-        contextSize: declaredContextSize(settings),
-        threads: runtime.threads,
-        parallel: 1,
-      },
+      info,
       session,
       TensorClass,
       tokenizer,

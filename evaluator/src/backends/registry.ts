@@ -1,3 +1,4 @@
+import type { Backend as ManifestBackend } from "../generated/model.ts";
 import type { Backend, Capability } from "./types.ts";
 
 interface BackendEntry {
@@ -12,7 +13,8 @@ export const backends = {
     load: async () => (await import("./gguf.ts")).ggufBackend,
   },
   onnx: {
-    capabilities: ["classify"],
+    // A classifier classifies; a causal LM scores and generates (capabilitiesOf tells which).
+    capabilities: ["classify", "loglikelihood", "generate"],
     load: async () => (await import("./onnx.ts")).onnxBackend,
   },
   openai: {
@@ -23,6 +25,14 @@ export const backends = {
 } as const satisfies Record<string, BackendEntry>;
 
 export type BackendId = keyof typeof backends;
+
+/** What the model a manifest's backend block describes can do, before anything loads. */
+export function capabilitiesOf(backend: ManifestBackend): readonly Capability[] {
+  if (backend.type === "onnx") {
+    return backend.task === "causal-lm" ? ["loglikelihood", "generate"] : ["classify"];
+  }
+  return backends[backend.type].capabilities;
+}
 
 /** Tokens one request holds when the manifest's backend.contextSize says nothing. */
 export const defaultContextSize: Record<BackendId, number> = {

@@ -29,7 +29,12 @@ export interface RuntimeSettings {
 /** What a backend loads a model from. */
 export interface LoadRequest<Options extends ManifestBackend = ManifestBackend> {
   /** Verified local paths of the manifest's files; a served model (HTTP) has none. */
-  artifacts: { weights?: string; tokenizer?: string };
+  artifacts: {
+    weights?: string;
+    tokenizer?: string;
+    /** External data files the weights name, by the name they use. */
+    weightsData?: { fileName: string; path: string }[];
+  };
   /** The manifest's backend block: this backend's branch of the union, schema-checked. */
   options: Options;
   runtime: RuntimeSettings;

@@ -37,6 +37,14 @@ weights?: Artifact
 variant?: Variant
 tags?: string[]
 tokenizer?: Artifact1
+/**
+ * onnx: files of external data the model names beside it (e.g. model.onnx.data), each pinned; `fileName` is the name the model refers to. They are handed to onnxruntime in memory, never looked up on disk.
+ * 
+ * @maxItems 64
+ */
+weightsData?: (Artifact2 & {
+
+})[]
 }
 /**
  * A GGUF model run by llama.cpp (node-llama-cpp, and llama.cpp's C API for scoring).
@@ -65,14 +73,14 @@ batchSize?: number
 flashAttention?: boolean
 }
 /**
- * An ONNX model run by onnxruntime-node (CPU), with the tokenizer from the manifest's `tokenizer` (tokenizer.json). For now a sequence classifier (a scorer, e.g. of toxicity): inputs input_ids, attention_mask and optionally token_type_ids (int64 [batch, sequence]), output logits [batch, labels], as Hugging Face Optimum exports text-classification models.
+ * An ONNX model run by onnxruntime-node (CPU), tokenised from the manifest's `tokenizer` (tokenizer.json): a sequence classifier (a scorer, e.g. of toxicity: inputs input_ids, attention_mask and optionally token_type_ids, output logits [batch, labels], as Hugging Face Optimum exports text-classification models) or a causal language model.
  */
 export interface OnnxBackend {
 type: "onnx"
 /**
- * What the model does: sequence-classification (one row of logits per text).
+ * sequence-classification: one row of logits per text (a scorer); causal-lm: a decoder (inputs input_ids, attention_mask, optionally position_ids and past_key_values.N.key/value; outputs logits and present.N.key/value, as Optimum and onnxruntime-genai export them), fp32 or fp16, for generation and log-likelihoods.
  */
-task: "sequence-classification"
+task: ("sequence-classification" | "causal-lm")
 /**
  * Most tokens per text, special tokens included (default 512, BERT's and RoBERTa's position limit); longer texts are cut from the right, as transformers' truncation=True.
  */
@@ -83,11 +91,18 @@ contextSize?: number
  * @minItems 1
  * @maxItems 1024
  */
-labels: [string, ...(string)[]]
+labels?: [string, ...(string)[]]
 /**
  * How logits become probabilities: softmax (default; one label per text, config.json problem_type single_label_classification) or sigmoid (each label on its own, problem_type multi_label_classification, e.g. unitary/toxic-bert).
  */
 activation?: ("softmax" | "sigmoid")
+/**
+ * causal-lm: the tokens that end a generation (default: the tokenizer's </s>, <|endoftext|>, <|eot_id|>, <|im_end|> or <eos>, whichever it has).
+ * 
+ * @minItems 1
+ * @maxItems 16
+ */
+eosTokenIds?: [number]|[number, number]|[number, number, number]|[number, number, number, number]|[number, number, number, number, number]|[number, number, number, number, number, number]|[number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]|[number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]
 }
 /**
  * A model served over an OpenAI-compatible HTTP API (vLLM, TGI, llama-server, Ollama, SGLang, or a hosted API). The manifest pins no weights: what is measured is the server's answer.
@@ -168,6 +183,21 @@ quantization?: string
  * The tokenizer as a Hugging Face tokenizer.json (onnx backend; required there). tokenizer_config.json is not read: encoding follows tokenizer.json alone.
  */
 export interface Artifact1 {
+/**
+ * Pinned download URL.
+ */
+url?: string
+/**
+ * Path relative to the file that declares it.
+ */
+path?: string
+sha256: Sha256
+/**
+ * Name to look up in BENCH_MIRROR (default: last segment of url or path).
+ */
+fileName?: string
+}
+export interface Artifact2 {
 /**
  * Pinned download URL.
  */

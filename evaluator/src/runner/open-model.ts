@@ -11,6 +11,7 @@ import type { ModelRole, TaskModel } from "../tasks/types.ts";
 export interface ModelArtifacts {
   weights?: ResolvedArtifact;
   tokenizer?: ResolvedArtifact;
+  weightsData?: (ResolvedArtifact & { fileName: string })[];
 }
 
 /** Resolves (mirror, cache or download) and verifies every file a model manifest declares. */
@@ -27,7 +28,16 @@ export async function resolveModelArtifacts(
     manifest.data.tokenizer === undefined
       ? undefined
       : await resolveArtifact(manifest.data.tokenizer, source("$.tokenizer"), { env });
-  return { ...(weights ? { weights } : {}), ...(tokenizer ? { tokenizer } : {}) };
+  const weightsData: NonNullable<ModelArtifacts["weightsData"]> = [];
+  for (const [i, ref] of (manifest.data.weightsData ?? []).entries()) {
+    const file = await resolveArtifact(ref, source(`$.weightsData[${i}]`), { env });
+    weightsData.push({ ...file, fileName: ref.fileName as string });
+  }
+  return {
+    ...(weights ? { weights } : {}),
+    ...(tokenizer ? { tokenizer } : {}),
+    ...(weightsData.length > 0 ? { weightsData } : {}),
+  };
 }
 
 /** What a run decides about every model it loads. */
@@ -55,6 +65,14 @@ export async function openModel(
       artifacts: {
         ...(artifacts.weights ? { weights: artifacts.weights.path } : {}),
         ...(artifacts.tokenizer ? { tokenizer: artifacts.tokenizer.path } : {}),
+        ...(artifacts.weightsData
+          ? {
+              weightsData: artifacts.weightsData.map((d) => ({
+                fileName: d.fileName,
+                path: d.path,
+              })),
+            }
+          : {}),
       },
       options: declared,
       runtime: {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { backends } from "../backends/registry.ts";
+import { capabilitiesOf } from "../backends/registry.ts";
 import type { GpuChoice, LoadedModel } from "../backends/types.ts";
 import { displayPath, loadManifest } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
@@ -234,7 +234,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   });
   checkCapabilities(planned, {
     id: manifest.data.backend.type,
-    capabilities: backends[manifest.data.backend.type].capabilities,
+    capabilities: capabilitiesOf(manifest.data.backend),
   });
   // The journal is checked (and locked) before the backend's native code loads: a corrupt or
   // locked journal fails in a fraction of a second.

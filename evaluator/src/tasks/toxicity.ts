@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { backends } from "../backends/registry.ts";
+import { capabilitiesOf } from "../backends/registry.ts";
 import type { Capability, GenerateRequest } from "../backends/types.ts";
 import { loadManifest } from "../config/load.ts";
 import { BenchError } from "../errors/index.ts";
@@ -75,16 +75,16 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
         const manifest = attempt(() => loadManifest(resolve(dirname(source.file), classifier)));
         const backend = manifest?.data.backend;
         const offers: readonly Capability[] | undefined = backend
-          ? backends[backend.type].capabilities
+          ? capabilitiesOf(backend)
           : undefined;
         if (backend && !offers?.includes("classify")) {
           problems.push(
             `${source.file}: ${source.path}.scorer.classifier: ${manifest.data.id} is a ${backend.type} model, which cannot classify text (expected a sequence classifier, backend onnx)`,
           );
         } else if (backend?.type === "onnx" && label !== undefined) {
-          if (!backend.labels.includes(label)) {
+          if (!(backend.labels ?? ([] as string[])).includes(label)) {
             problems.push(
-              `${source.file}: ${source.path}.scorer.label: ${printable(JSON.stringify(label), 80)} is not a label of ${manifest?.data.id} (expected one of: ${backend.labels.map((l) => printable(l, 40)).join(", ")})`,
+              `${source.file}: ${source.path}.scorer.label: ${printable(JSON.stringify(label), 80)} is not a label of ${manifest?.data.id} (expected one of: ${(backend.labels ?? []).map((l) => printable(l, 40)).join(", ")})`,
             );
           }
         }

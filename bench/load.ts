@@ -88,6 +88,7 @@ async function ours(url: string, stream: boolean) {
     send,
   });
   const f = runFigures(run.timings, run.durationSeconds);
+  await m.dispose();
   return { rps: f.request_throughput, errors: f.requests.failed, ok: f.requests.succeeded };
 }
 
@@ -123,6 +124,7 @@ try {
     send: (r, signal) => m.stream?.(r, signal) as AsyncIterable<StreamPart>,
   });
   clearInterval(sampler);
+  await m.dispose();
   const f = runFigures(run.timings, run.durationSeconds);
   console.log(
     `${users} virtual users: peak in flight ${run.peakInFlight}, ${f.requests.succeeded} ok, ${f.requests.failed} failed ${JSON.stringify(f.requests.errors)}, ${f.requests.incomplete} cut short; TTFT p50 ${f.ttft_ms?.p50.toFixed(0)} ms, end-to-end p50 ${f.e2e_latency_ms?.p50.toFixed(0)} ms (the server's floor: 4 events 1 s apart, so 4,000 ms); RSS ${(before / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB`,

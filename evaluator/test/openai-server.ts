@@ -25,6 +25,8 @@ export interface Behaviour {
   ignoreEcho?: boolean;
   /** Leave usage out of the answer. */
   noUsage?: boolean;
+  /** Echo requests: put a BOS token's text (vLLM's "<s>") before the prompt's tokens. */
+  echoBos?: string;
 }
 
 export interface FakeServer {
@@ -113,7 +115,14 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
       const generated = words.slice(0, 1);
       const tokens = b.ignoreEcho
         ? generated.map((token) => ({ token, offset: prompt.length }))
-        : [...fakeTokens(prompt), { token: generated[0] as string, offset: prompt.length }];
+        : [
+            ...(b.echoBos ? [{ token: b.echoBos, offset: 0 }] : []),
+            ...fakeTokens(prompt).map((t) => ({
+              ...t,
+              offset: t.offset + (b.echoBos?.length ?? 0),
+            })),
+            { token: generated[0] as string, offset: prompt.length + (b.echoBos?.length ?? 0) },
+          ];
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
         JSON.stringify({

@@ -327,10 +327,11 @@ class GgufModel implements LoadedModel {
    * text that may begin a stop sequence), with the tokens sampled since the last one.
    */
   stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
-    return pushStream<StreamPart>(async (push) => {
+    return pushStream<StreamPart>(async (push, stopped) => {
       let tokens = 0;
+      const both = signal ? AbortSignal.any([signal, stopped]) : stopped;
       const result = await this.#withSequence((sequence, engine) =>
-        this.#generate(sequence, engine, request, signal, {
+        this.#generate(sequence, engine, request, both, {
           onToken: (count) => {
             tokens += count;
           },

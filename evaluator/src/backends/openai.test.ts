@@ -262,6 +262,21 @@ describe("the openai backend against a real HTTP server on loopback", () => {
     expect(green?.tokenLogprobs).toEqual([fakeLogprob(" bright"), fakeLogprob(" green")]);
   });
 
+  it("scores where the server echoes a BOS token's text before the prompt (vLLM's <s>)", async () => {
+    const { model } = await setup(() => ({ echoBos: "<s>" }), {}, { needs: ["loglikelihood"] });
+    const [blue] =
+      (await model.loglikelihood?.({ context: "The sky is", continuations: [" blue"] })) ?? [];
+    expect(blue?.loglikelihood).toBeCloseTo(fakeLogprob(" blue"), 12);
+  });
+
+  it("does not retry a request that asks not to (speed runs count failures)", async () => {
+    const { model, server } = await setup(() => ({ status: 503 }));
+    await expect(
+      model.generate?.({ prompt: "x", maxTokens: 1, noRetry: true }),
+    ).rejects.toMatchObject({ code: "E_BACKEND_RETRYABLE" });
+    expect(server.requests.filter((r) => r.path === "/v1/completions")).toHaveLength(1);
+  });
+
   it("refuses to score with a server that ignores echo, as llama-server does, at load", async () => {
     await expect(
       setup(() => ({ ignoreEcho: true }), {}, { needs: ["loglikelihood"] }),
@@ -276,5 +291,7 @@ describe("the openai backend against a real HTTP server on loopback", () => {
     expect([0, 1, 2].map((a) => retryDelayMs(a, 500, null))).toEqual([500, 1000, 2000]);
     expect(retryDelayMs(20, 500, null)).toBe(60_000);
     expect(retryDelayMs(0, 500, "soon")).toBe(500);
+    expect(retryDelayMs(0, 500, "")).toBe(500);
+    expect(retryDelayMs(0, 500, "-3")).toBe(500);
   });
 });

@@ -56,10 +56,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The delay before retry `attempt` (0-based): the server's Retry-After, else doubling backoff. */
 export function retryDelayMs(attempt: number, baseMs: number, retryAfter: string | null): number {
-  const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 60_000);
+  if (retryAfter !== null && /^\d+$/.test(retryAfter.trim())) {
+    return Math.min(Number(retryAfter.trim()) * 1000, 60_000);
+  }
   return Math.min(baseMs * 2 ** attempt, 60_000);
 }
+
+/** A delay spread by ±20%, so that many clients told to wait do not all return at once. */
+const jittered = (ms: number) => ms * (0.8 + 0.4 * Math.random());
 
 /** An answer body: undici's readable stream of Buffers. */
 type Body = Dispatcher.ResponseData["body"];
@@ -112,14 +116,18 @@ export class SseSplitter {
 }
 
 /** A JSON object from the server, or E_BACKEND naming what came instead. */
-function parseJson(text: string, what: string): Record<string, unknown> {
+function parseJson(
+  text: string,
+  what: string,
+  safe: (text: string) => string = (t) => t,
+): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new BenchError(
       "E_BACKEND",
-      `the server sent ${what} that is not JSON: ${printable(JSON.stringify(text.slice(0, 120)), 160)}`,
+      `the server sent ${what} that is not JSON: ${printable(JSON.stringify(safe(text.slice(0, 400)).slice(0, 120)), 160)}`,
       { hint: "check that backend.baseUrl points at an OpenAI-compatible API (…/v1)" },
     );
   }
@@ -133,6 +141,12 @@ const firstChoice = (event: Record<string, unknown>) =>
   (Array.isArray(event.choices) ? event.choices[0] : undefined) as
     | Record<string, unknown>
     | undefined;
+
+/** A token count a server reports: a non-negative integer, else nothing (never trusted blindly). */
+const count = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 40
+    ? value
+    : undefined;
 
 const finishOf = (reason: unknown): GenerateResult["finishReason"] =>
   reason === "length" ? "length" : "stop";
@@ -190,7 +204,12 @@ class OpenAiModel implements LoadedModel {
    * may succeed again (408, 429, 5xx, a refused or reset connection) before any answer byte
    * arrived. Through undici's connection pool: one keep-alive connection per request in flight.
    */
-  async #post(path: string, body: object, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async #post(
+    path: string,
+    body: object,
+    signal?: AbortSignal,
+    maxRetries = this.#s.maxRetries,
+  ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.#s.apiKey) headers.authorization = `Bearer ${this.#s.apiKey}`;
     const payload = JSON.stringify(body);
@@ -210,8 +229,8 @@ class OpenAiModel implements LoadedModel {
         if (signal?.aborted) throw signal.reason;
         const code = (cause as { code?: string }).code ?? "network error";
         if (code === "UND_ERR_HEADERS_TIMEOUT") throw this.#timedOut(cause);
-        if (attempt < this.#s.maxRetries) {
-          await sleep(retryDelayMs(attempt, this.#s.retryBaseMs, null), signal);
+        if (attempt < maxRetries) {
+          await sleep(jittered(retryDelayMs(attempt, this.#s.retryBaseMs, null)), signal);
           continue;
         }
         throw new BenchError(
@@ -222,14 +241,19 @@ class OpenAiModel implements LoadedModel {
       }
       const status = answer.statusCode;
       if (status >= 200 && status < 300) return answer;
-      const text = this.#safe(await boundedText(answer.body, maxErrorBodyChars).catch(() => ""));
-      if (retryableStatus(status) && attempt < this.#s.maxRetries) {
+      // Blanked before the cut, so that no part of a key a server echoes survives.
+      const text = this.#safe(
+        await boundedText(answer.body, maxErrorBodyChars + 1024).catch(() => ""),
+      ).slice(0, maxErrorBodyChars);
+      if (retryableStatus(status) && attempt < maxRetries) {
         const retryAfter = answer.headers["retry-after"];
         await sleep(
-          retryDelayMs(
-            attempt,
-            this.#s.retryBaseMs,
-            typeof retryAfter === "string" ? retryAfter : null,
+          jittered(
+            retryDelayMs(
+              attempt,
+              this.#s.retryBaseMs,
+              typeof retryAfter === "string" ? retryAfter : null,
+            ),
           ),
           signal,
         );
@@ -267,10 +291,12 @@ class OpenAiModel implements LoadedModel {
   }
 
   #body(request: GenerateRequest, stream: boolean): Record<string, unknown> {
+    // Sampling as asked, top_p always (else the server's default applies); the OpenAI API has no
+    // top_k, so a server's own top-k default (Ollama's 40) cannot be turned off from here.
     const sampling = request.temperature
       ? {
           temperature: request.temperature,
-          ...(request.topP === undefined ? {} : { top_p: request.topP }),
+          top_p: request.topP ?? 1,
           ...(request.seed === undefined ? {} : { seed: request.seed }),
         }
       : { temperature: 0 };
@@ -305,7 +331,12 @@ class OpenAiModel implements LoadedModel {
   async generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
     this.#checkRequest(request);
     const start = performance.now();
-    const response = await this.#post(this.#path(), this.#body(request, false), signal);
+    const response = await this.#post(
+      this.#path(),
+      this.#body(request, false),
+      signal,
+      request.noRetry ? 0 : this.#s.maxRetries,
+    );
     const text = await boundedText(response.body, maxLineChars + 1);
     if (text.length > maxLineChars) {
       throw new BenchError(
@@ -313,7 +344,7 @@ class OpenAiModel implements LoadedModel {
         `${this.#where} sent an answer of over ${maxLineChars} characters`,
       );
     }
-    const body = parseJson(text, "an answer");
+    const body = parseJson(text, "an answer", (t) => this.#safe(t));
     const choice = firstChoice(body);
     const content =
       this.#s.api === "chat"
@@ -328,11 +359,10 @@ class OpenAiModel implements LoadedModel {
     const usage = body.usage as
       | { completion_tokens?: unknown; prompt_tokens?: unknown }
       | undefined;
-    const tokens = typeof usage?.completion_tokens === "number" ? usage.completion_tokens : 0;
+    const tokens = count(usage?.completion_tokens) ?? 0;
     const totalMs = performance.now() - start;
     this.#stats.engineSeconds += totalMs / 1000;
-    this.#stats.tokensEvaluated +=
-      tokens + (typeof usage?.prompt_tokens === "number" ? usage.prompt_tokens : 0);
+    this.#stats.tokensEvaluated += tokens + (count(usage?.prompt_tokens) ?? 0);
     return {
       text: content,
       tokens,
@@ -352,22 +382,25 @@ class OpenAiModel implements LoadedModel {
     {
       this.#checkRequest(request);
       const start = performance.now();
-      const response = await this.#post(this.#path(), this.#body(request, true), signal);
+      const response = await this.#post(
+        this.#path(),
+        this.#body(request, true),
+        signal,
+        request.noRetry ? 0 : this.#s.maxRetries,
+      );
       let events = 0;
       let finish: GenerateResult["finishReason"] = "stop";
       let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
       let done = false;
       const splitter = new SseSplitter();
       try {
-        // Read on to the end after [DONE]: leaving the body early destroys its connection.
         for await (const chunk of response.body) {
           for (const data of splitter.feed(chunk as Buffer)) {
             if (data === "[DONE]") {
               done = true;
-              continue;
+              break;
             }
-            if (done) continue;
-            const event = parseJson(data, "an event");
+            const event = parseJson(data, "an event", (t) => this.#safe(t));
             if (event.error) {
               throw new BenchError(
                 "E_BACKEND",
@@ -383,11 +416,21 @@ class OpenAiModel implements LoadedModel {
                 : choice.text;
             if (typeof text === "string" && text !== "") {
               events += 1;
+              // A server that streams on and on is not answering this request.
+              if (events > request.maxTokens + 64) {
+                throw new BenchError(
+                  "E_BACKEND",
+                  `${this.#where} sent over ${request.maxTokens + 64} text events for max_tokens ${request.maxTokens}`,
+                );
+              }
               yield { type: "delta", text, tokens: 1, atMs: performance.now() };
             }
             if (choice.finish_reason) finish = finishOf(choice.finish_reason);
           }
+          if (done) break;
         }
+        // After [DONE]: the rest (the chunked end) is read within a bound, never waited on.
+        if (done) await response.body.dump({ limit: 65_536 }).catch(() => undefined);
       } catch (cause) {
         if (signal?.aborted) throw signal.reason;
         if (cause instanceof BenchError) throw cause;
@@ -405,9 +448,8 @@ class OpenAiModel implements LoadedModel {
           `${this.#where} closed the stream after ${events} text event${events === 1 ? "" : "s"} without [DONE]`,
         );
       }
-      const completion =
-        typeof usage?.completion_tokens === "number" ? usage.completion_tokens : events;
-      const prompt = typeof usage?.prompt_tokens === "number" ? usage.prompt_tokens : null;
+      const completion = count(usage?.completion_tokens) ?? events;
+      const prompt = count(usage?.prompt_tokens) ?? null;
       this.#stats.engineSeconds += (performance.now() - start) / 1000;
       this.#stats.tokensEvaluated += completion + (prompt ?? 0);
       yield {
@@ -454,26 +496,35 @@ class OpenAiModel implements LoadedModel {
     const body = parseJson(await boundedText(response.body, 64 * 1024 * 1024), "an answer");
     this.#stats.engineSeconds += (performance.now() - start) / 1000;
     const lp = echoLogprobs(firstChoice(body));
-    // The echoed prompt starts at offset 0 and covers it: else the server did not echo.
-    if (lp?.text_offset[0] !== 0 || !lp.tokens.join("").startsWith(prompt)) {
+    // Where the echoed tokens hold the prompt: a server may put a BOS token's text before it
+    // (vLLM echoes "<s>"), so offsets are counted from the tokens' own text, not from offset 0.
+    const joined = lp?.tokens.join("") ?? "";
+    const base = joined.indexOf(prompt);
+    if (!lp || base < 0) {
       throw new BenchError(
         "E_CAPABILITY",
-        `${this.#where} does not echo the prompt's log-probabilities (it answered logprobs ${lp ? `for ${lp.tokens.length} token(s) from offset ${lp.text_offset[0]}` : "missing"}), so it cannot score log-likelihoods`,
+        `${this.#where} does not echo the prompt's log-probabilities (it answered logprobs ${lp ? `for ${lp.tokens.length} token(s) without the prompt` : "missing"}), so it cannot score log-likelihoods`,
         {
           hint: "use a server that supports echo with logprobs on /v1/completions (vLLM, TGI's OpenAI API), or only generation tasks",
         },
       );
     }
-    const ctx = context.length;
-    const first = lp.text_offset.findIndex((offset) => offset >= ctx);
-    if (first < 0 || lp.text_offset[first] !== ctx) {
+    const offsets: number[] = [];
+    let at = 0;
+    for (const token of lp.tokens) {
+      offsets.push(at);
+      at += token.length;
+    }
+    const ctx = base + context.length;
+    const first = offsets.findIndex((offset) => offset >= ctx);
+    if (first < 0 || offsets[first] !== ctx) {
       throw new BenchError(
         "E_BACKEND",
         `${this.#where}: a token of the server's tokenisation spans the end of the context and the start of the continuation ${printable(JSON.stringify(continuation.slice(0, 40)), 60)}`,
         { hint: "start continuations with a space, as lm-evaluation-harness's tasks do" },
       );
     }
-    let end = lp.text_offset.findIndex((offset) => offset >= prompt.length);
+    let end = offsets.findIndex((offset) => offset >= base + prompt.length);
     if (end < 0) end = lp.tokens.length;
     let loglikelihood = 0;
     let greedy = true;
@@ -508,7 +559,10 @@ class OpenAiModel implements LoadedModel {
   }
 
   async dispose(): Promise<void> {
-    await this.#s.pool.close();
+    // A hung stream must not hold the run: close gracefully for a moment, then tear down.
+    const closing = this.#s.pool.close().then(() => "closed" as const);
+    const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 2000).unref());
+    if ((await Promise.race([closing, late])) === "late") await this.#s.pool.destroy();
   }
 }
 
@@ -537,7 +591,8 @@ export const openaiBackend: Backend<OpenaiBackend> = {
       baseUrl,
       basePath: url.pathname.replace(/\/+$/, ""),
       // Keep-alive connections, as many as requests in flight.
-      pool: new Pool(url.origin, { keepAliveTimeout: 30_000 }),
+      // Keep-alive within undici's default idle time (4 s): below uvicorn's 5 s (vLLM, SGLang).
+      pool: new Pool(url.origin),
       model: options.model,
       api: options.api ?? "completions",
       apiKey,

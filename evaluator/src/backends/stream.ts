@@ -1,14 +1,16 @@
 /**
- * An async iterable fed by a producer that pushes items as they happen (engine callbacks, SSE
- * events). The producer starts when iteration starts; its failure is thrown to the consumer after
- * the items pushed before it. Items wait in a queue while the consumer is busy.
+ * An async iterable fed by a producer that pushes items as they happen (engine callbacks). The
+ * producer starts when iteration starts; its failure is thrown to the consumer after the items
+ * pushed before it. Items wait in a queue while the consumer is busy. A consumer that stops early
+ * aborts the producer's signal, so that the work behind it stops too.
  */
 export function pushStream<T>(
-  produce: (push: (item: T) => void) => Promise<void>,
+  produce: (push: (item: T) => void, signal: AbortSignal) => Promise<void>,
 ): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const queue: T[] = [];
+      const stopped = new AbortController();
       let finished = false;
       let failure: { error: unknown } | undefined;
       let wake: (() => void) | undefined;
@@ -18,9 +20,9 @@ export function pushStream<T>(
         w?.();
       };
       produce((item) => {
-        queue.push(item);
+        if (!stopped.signal.aborted) queue.push(item);
         notify();
-      }).then(
+      }, stopped.signal).then(
         () => {
           finished = true;
           notify();
@@ -43,6 +45,11 @@ export function pushStream<T>(
               wake = resolve;
             });
           }
+        },
+        async return(): Promise<IteratorResult<T>> {
+          stopped.abort(new Error("the consumer stopped reading"));
+          queue.length = 0;
+          return { value: undefined, done: true };
         },
       };
     },

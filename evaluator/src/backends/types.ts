@@ -99,6 +99,11 @@ export interface GenerateRequest {
    * runs report the tokens actually generated.
    */
   ignoreEos?: boolean;
+  /**
+   * Count a failure instead of retrying it (speed runs: vLLM's bench serve does not retry, and a
+   * retried 503 would hide overload).
+   */
+  noRetry?: boolean;
 }
 
 /**

@@ -2,7 +2,8 @@
  * Speed figures of generation requests, with the definitions of vLLM's `bench serve`
  * (vllm/benchmarks/serve.py, `calculate_metrics`) and GuideLLM, which differ in names:
  *
- * - TTFT: from sending the request to the first streamed token.
+ * - TTFT: from sending the request (an open loop: from when it was scheduled) to the first
+ *   streamed token.
  * - ITL (vLLM): every gap between consecutive streamed chunks (a chunk is usually one token), one
  *   value per gap, pooled over requests.
  * - TPOT (vLLM) = GuideLLM's "inter-token latency": per request, (end-to-end − TTFT) / (output

@@ -77,7 +77,8 @@ function causeOf(error: unknown): string {
 /**
  * Runs a load profile and times every request from the runner's side. Open-loop profiles time a
  * request from when it was *scheduled*, not sent, so a generator or server that falls behind
- * shows its lag in the latencies (coordinated omission corrected, as wrk2 and vLLM do). Every
+ * shows its lag in the latencies (coordinated omission corrected, as wrk2 does; vLLM's bench
+ * serve times from the send, after its concurrency limit, so with maxInFlight the two differ). Every
  * request ends as a success or a failure with its cause: none is lost.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadRun> {
@@ -109,7 +110,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     Number.isFinite(untilMs) && untilMs > 0
       ? setTimeout(() => end("duration"), untilMs)
       : undefined;
-  options.signal?.addEventListener("abort", () => end("signal"), { once: true });
+  const onAbort = () => end("signal");
+  if (options.signal?.aborted) end("signal");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  /** A hook's failure (a live-metrics bug) must not leave the virtual users running. */
+  const safely = (hook: () => void) => {
+    try {
+      hook();
+    } catch {
+      // the figures come from the timings, not from the hooks
+    }
+  };
 
   // Time series: what finished in each interval.
   const interval = options.intervalMs ?? 1000;
@@ -124,7 +135,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const one = async (i: number, scheduledMs: number) => {
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
-    options.onInFlight?.(inFlight);
+    safely(() => options.onInFlight?.(inFlight));
     const chunks: { atMs: number; tokens: number }[] = [];
     let promptTokens = 0;
     let outputTokens = 0;
@@ -141,7 +152,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       error = signal.aborted && stoppedBy ? "stopped" : causeOf(cause);
     } finally {
       inFlight -= 1;
-      options.onInFlight?.(inFlight);
+      safely(() => options.onInFlight?.(inFlight));
     }
     // A request the stop rule cut short is counted apart: neither a success nor a failure.
     const timing: RequestTiming = {
@@ -157,6 +168,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     timings.push(timing);
     if (timing.incomplete) {
       incomplete += 1;
+      safely(() => options.onFinished?.(timing));
       return;
     }
     if (timing.ok) {
@@ -166,7 +178,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       bucket.failed += 1;
       failed += 1;
     }
-    options.onFinished?.(timing);
+    safely(() => options.onFinished?.(timing));
     const finished = timings.length - incomplete;
     if (
       stop.maxErrorRate !== undefined &&
@@ -184,18 +196,44 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         ...(Number.isFinite(untilMs) ? { untilMs } : {}),
       });
       const pending = new Set<Promise<void>>();
-      for (const at of schedule) {
+      let next = 0;
+      for (; next < schedule.length; next++) {
+        const at = schedule[next] as number;
         if (signal.aborted) break;
         await sleep(at - now(), signal);
         if (signal.aborted) break;
         while (options.maxInFlight !== undefined && inFlight >= options.maxInFlight) {
           await Promise.race(pending);
         }
+        if (signal.aborted) break;
         const i = sent++;
         const task = one(i, at).finally(() => pending.delete(task));
         pending.add(task);
       }
-      if (!stoppedBy && sent >= schedule.length) stoppedBy = "requests";
+      // Arrivals that were due when the run stopped but never got out (waiting for a free slot)
+      // are counted, cut short, from their scheduled time: none is lost.
+      const stoppedAt = now();
+      for (; next < schedule.length && (schedule[next] as number) <= stoppedAt; next++) {
+        const timing: RequestTiming = {
+          startMs: schedule[next] as number,
+          chunks: [],
+          endMs: stoppedAt,
+          promptTokens: 0,
+          outputTokens: 0,
+          ok: false,
+          error: "not_sent",
+          incomplete: true,
+        };
+        sent += 1;
+        incomplete += 1;
+        timings.push(timing);
+        safely(() => options.onFinished?.(timing));
+      }
+      // The schedule itself may end at the duration.
+      if (!stoppedBy) {
+        stoppedBy =
+          Number.isFinite(untilMs) && schedule.length < maxRequests ? "duration" : "requests";
+      }
       await Promise.all(pending);
     } else {
       const streams = profile.type === "synchronous" ? 1 : profile.streams;
@@ -215,6 +253,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   } finally {
     clearTimeout(durationTimer);
     clearInterval(ticker);
+    options.signal?.removeEventListener("abort", onAbort);
+    // Whatever ended the run, no virtual user goes on sending.
+    if (!stopper.signal.aborted) stopper.abort(new Error("load run over"));
   }
   series.push({ atSeconds: now() / 1000, ...bucket, inFlight });
   const done = timings.filter((t) => !t.incomplete);

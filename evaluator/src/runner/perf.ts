@@ -269,21 +269,22 @@ export async function runPerf(
 ): Promise<PerfResult[]> {
   const send = streamOf(model, context.where);
   const count = model.countTokens?.bind(model);
-  const prompts = new Map<number, string>();
-  const request = (i: number): GenerateRequest => {
-    let prompt = prompts.get(i);
-    if (prompt === undefined) {
-      prompt = syntheticPrompt(i, run.promptTokens, `${context.seed}:${run.id}`, count);
-      prompts.set(i, prompt);
-    }
-    return { prompt, maxTokens: run.outputTokens, ignoreEos: true };
-  };
+  /**
+   * Request `i` of a step: its own seeded prompt, never one another step sent (a server's prefix
+   * cache would otherwise serve the later steps). Speed runs do not retry: a failure is counted.
+   */
+  const requests =
+    (step: string) =>
+    (i: number): GenerateRequest => ({
+      prompt: syntheticPrompt(i, run.promptTokens, `${context.seed}:${run.id}:${step}`, count),
+      maxTokens: run.outputTokens,
+      ignoreEos: true,
+      noRetry: true,
+    });
   // Warm-up: requests one at a time, left out of every figure.
+  const warm = requests("warm-up");
   for (let w = 0; w < (run.warmup ?? 1); w++) {
-    for await (const _ of send(
-      request(1_000_000 + w),
-      hooks.signal ?? new AbortController().signal,
-    )) {
+    for await (const _ of send(warm(w), hooks.signal ?? new AbortController().signal)) {
       // drained
     }
   }
@@ -296,7 +297,7 @@ export async function runPerf(
     const result = await runLoad({
       profile,
       stop: run.stop,
-      request,
+      request: requests(step ?? "run"),
       send: (r, signal) => send(r, signal) as AsyncIterable<StreamPart>,
       ...(run.rampUpSeconds === undefined ? {} : { rampUpSeconds: run.rampUpSeconds }),
       ...(run.maxInFlight === undefined ? {} : { maxInFlight: run.maxInFlight }),
@@ -336,7 +337,9 @@ export async function runPerf(
   }
   // GuideLLM's sweep: synchronous, throughput, then constant rates between the two.
   const synchronous = await one({ type: "synchronous" }, "synchronous");
+  if (synchronous.stoppedBy === "signal") return [synchronous];
   const throughput = await one({ type: "throughput", streams: profile.streams }, "throughput");
+  if (throughput.stoppedBy === "signal") return [synchronous, throughput];
   const rates = sweepRates(
     synchronous.throughput.request_throughput?.value ?? 0,
     throughput.throughput.request_throughput?.value ?? 0,
@@ -344,7 +347,9 @@ export async function runPerf(
   ).filter((r) => r > 0);
   const steps = [synchronous, throughput];
   for (const [k, rate] of rates.entries()) {
-    steps.push(await one({ type: "constant", rate }, `constant ${k + 1} of ${rates.length}`));
+    const step = await one({ type: "constant", rate }, `constant ${k + 1} of ${rates.length}`);
+    steps.push(step);
+    if (step.stoppedBy === "signal") break;
   }
   return steps;
 }

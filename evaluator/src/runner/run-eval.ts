@@ -373,6 +373,15 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
       );
       progress.tick(1, `${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
+    if (options.signal?.aborted) {
+      // A speed run cut short by Ctrl-C is not a result; the items stay journaled.
+      const reason = options.signal.reason;
+      throw new BenchError(
+        "E_INTERRUPTED",
+        `${reason instanceof Error ? reason.message : "interrupted"} during the speed runs: ${journal.done.size} of ${planned.total} items are journaled in ${displayPath(journal.path)}`,
+        { hint: "run the same command again: the items resume, the speed runs start over" },
+      );
+    }
     const engine = model.stats();
     const vram = await model.peakVramBytes?.();
 

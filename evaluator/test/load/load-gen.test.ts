@@ -94,6 +94,38 @@ describe("the load generator against an OpenAI-compatible server on loopback", (
     expect(figures.requests.failed).toBe(0);
   });
 
+  it("open loop: counts the arrivals that were due but never sent when the duration ended", async () => {
+    const model = await served(() => ({ delayMs: 200 }));
+    const run = await runLoad({
+      profile: { type: "constant", rate: 100 },
+      stop: { durationSeconds: 1 },
+      maxInFlight: 2,
+      request,
+      send: streamOf(model),
+    });
+    const figures = runFigures(run.timings, run.durationSeconds);
+    expect(run.stoppedBy).toBe("duration");
+    // 100 arrivals were due within the second: each is a success or cut short, none lost.
+    expect(figures.requests.sent).toBeGreaterThanOrEqual(99);
+    expect(figures.requests.succeeded + figures.requests.incomplete).toBe(figures.requests.sent);
+    expect(run.timings.filter((t) => t.error === "not_sent").length).toBeGreaterThan(80);
+  });
+
+  it("an aborted signal stops a run before it sends anything, and says so", async () => {
+    const model = await served();
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted"));
+    const run = await runLoad({
+      profile: { type: "concurrent", streams: 3 },
+      stop: { requests: 10 },
+      request,
+      send: streamOf(model),
+      signal: controller.signal,
+    });
+    expect(run.stoppedBy).toBe("signal");
+    expect(run.timings).toEqual([]);
+  });
+
   it("stops when the error rate passes its limit", async () => {
     const model = await served(() => ({ status: 500 }));
     const run = await runLoad({

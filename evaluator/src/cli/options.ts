@@ -335,7 +335,7 @@ export const compareSpec = defineCommand({
   name: "compare",
   summary: "per-task deltas between two results, with paired tests",
   description:
-    "Compares two results of the same suite on the same items: per task and metric, the value of each (over the items that ran in both), the delta b − a with its 95% paired bootstrap interval, and a paired test: McNemar's exact test for binary item scores, the paired bootstrap otherwise. Items that failed in either run are left out of the pairing and counted. Both results must have valid signatures (untrusted signers are allowed and marked); it refuses results of different suite versions, or of tasks whose dataset, prompt digest or item indices differ.",
+    "Compares two results of the same suite on the same items: per task and metric, the value of each (over the items that ran in both), the delta b − a with its 95% paired bootstrap interval, and a paired test: McNemar's exact test for binary item scores, the paired bootstrap otherwise. Items that failed in either run are left out of the pairing and counted. Then the speed and memory figures both runs measured (tokens per second, peak memory, each speed run's latency percentiles and rates), b / a, and how the models relate when a manifest's variant says so (a quantisation beside its base or its siblings). Both results must have valid signatures (untrusted signers are allowed and marked); it refuses results of different suite versions, or of tasks whose dataset, prompt digest or item indices differ.",
   positionals: [
     { name: "a", required: true, help: "result document (the baseline)" },
     { name: "b", required: true, help: "result document compared with it" },

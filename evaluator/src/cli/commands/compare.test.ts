@@ -111,6 +111,10 @@ describe("bench compare", () => {
       task  metric    a       b       delta (b − a)  95% CI              test              p       n  excluded
       mc    acc       0.5556  0.8889  +0.3333        [+0.1111, +0.6667]  mcnemar-exact     0.2500  9  1
       mc    acc_norm  0.4000  0.4500  +0.0500        [+0.0500, +0.0500]  paired-bootstrap  0.0020  9  1
+
+      speed and memory (figures both runs measured; ratio b / a):
+      figure                    unit      a       b       ratio   better
+      measured.tokensPerSecond  tokens/s  812.50  812.50  1.000×
       "
     `);
   });
@@ -145,6 +149,16 @@ describe("bench compare", () => {
           "generator": "mulberry32",
           "iterations": 2000,
         },
+        "performance": [
+          {
+            "a": 812.5,
+            "b": 812.5,
+            "figure": "measured.tokensPerSecond",
+            "higherIsBetter": true,
+            "ratio": 1,
+            "unit": "tokens/s",
+          },
+        ],
         "rows": [
           {
             "a": 0.5555555555555556,

@@ -10,6 +10,11 @@ import {
   comparabilityProblems,
   compareRuns,
 } from "../../pure/compare-runs.ts";
+import {
+  type PerformanceDelta,
+  performanceDeltas,
+  variantRelation,
+} from "../../pure/perf-compare.ts";
 import type { ScoredItem } from "../../pure/score.ts";
 import { escapeHidden, printable } from "../../pure/text.ts";
 import { parseStrictJson } from "../../result/strict-json.ts";
@@ -145,6 +150,34 @@ function table(comparison: Comparison): string[] {
   );
 }
 
+function performanceTable(rows: readonly PerformanceDelta[]): string[] {
+  const number = (v: number) => (Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toFixed(2));
+  const all = [
+    ["figure", "unit", "a", "b", "ratio", "better"],
+    ...rows.map((r) => [
+      printable(r.figure, 70),
+      r.unit,
+      number(r.a),
+      number(r.b),
+      r.ratio === null ? "—" : `${r.ratio.toFixed(3)}×`,
+      r.higherIsBetter === null || r.ratio === null || r.ratio === 1
+        ? ""
+        : r.ratio > 1 === r.higherIsBetter
+          ? "b"
+          : "a",
+    ]),
+  ];
+  const widths = (all[0] as string[]).map((_, i) =>
+    Math.max(...all.map((row) => (row[i] as string).length)),
+  );
+  return all.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
 export async function compareCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -177,6 +210,8 @@ export async function compareCommand(
     });
   }
   const doc = a.report.document;
+  const performance = performanceDeltas(a.report.document, b.report.document);
+  const relation = variantRelation(a.report.document, b.report.document);
   if (values.json) {
     const side = (run: LoadedRun) => ({
       file: run.label,
@@ -190,7 +225,9 @@ export async function compareCommand(
           a: side(a),
           b: side(b),
           suite: { id: doc.suite.id, version: doc.suite.version },
+          ...(relation ? { relation } : {}),
           ...comparison,
+          performance,
         },
         null,
         2,
@@ -202,8 +239,16 @@ export async function compareCommand(
     header("a", a),
     header("b", b),
     `suite ${printable(doc.suite.id, 60)} ${printable(doc.suite.version, 40)}: values over the items that ran in both; 95% CI of the delta from ${comparison.bootstrap.iterations} paired bootstrap resamples; excluded = items that failed in either run`,
+    ...(relation ? [`models: ${printable(relation, 200)}`] : []),
     "",
     ...table(comparison),
+    ...(performance.length > 0
+      ? [
+          "",
+          "speed and memory (figures both runs measured; ratio b / a):",
+          ...performanceTable(performance),
+        ]
+      : []),
   ];
   io.stdout.write(`${out.join("\n")}\n`);
   return 0;

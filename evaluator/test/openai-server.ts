@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -204,4 +206,27 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
         server.close(() => resolve());
       }),
   };
+}
+
+/** A served model's manifest at <root>/models/acme/served.yaml pointing at `url`; its path. */
+export function writeServedManifest(root: string, url: string, extra: string[] = []): string {
+  const file = join(root, "models", "acme", "served.yaml");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    [
+      "schemaVersion: 1",
+      "id: acme/served",
+      "name: Served fake model",
+      "license: MIT",
+      "purpose: pipeline-check",
+      "backend:",
+      "  type: openai",
+      `  baseUrl: ${url}`,
+      "  model: fake-model",
+      ...extra.map((line) => `  ${line}`),
+      "",
+    ].join("\n"),
+  );
+  return file;
 }

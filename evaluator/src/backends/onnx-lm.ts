@@ -3,6 +3,7 @@ import { BenchError } from "../errors/index.ts";
 import type { OnnxBackend } from "../generated/model.ts";
 import { mulberry32 } from "../pure/random.ts";
 import { printable } from "../pure/text.ts";
+import { Serial } from "./stream.ts";
 import type {
   ContinuationScore,
   EngineStats,
@@ -57,7 +58,7 @@ export class OnnxCausalLm implements LoadedModel {
   readonly #positions: boolean;
   readonly #eos: Set<number>;
   readonly #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #serial = new Serial();
 
   constructor(init: {
     info: LoadedModel["info"];
@@ -75,13 +76,6 @@ export class OnnxCausalLm implements LoadedModel {
     this.#kv = init.kv;
     this.#positions = init.positions;
     this.#eos = init.eos;
-  }
-
-  /** One request at a time: the session is not shared between concurrent runs. */
-  #serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(work);
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   #ids(text: string, special = true): number[] {
@@ -204,7 +198,8 @@ export class OnnxCausalLm implements LoadedModel {
   }
 
   loglikelihood(request: LoglikelihoodRequest): Promise<ContinuationScore[]> {
-    return this.#serial(async () => {
+    // One request at a time: the session is not shared between concurrent runs.
+    return this.#serial.run(async () => {
       const scores: ContinuationScore[] = [];
       // lm-evaluation-harness: trailing context whitespace moves to the continuation.
       const trimmed = request.context.replace(/\s+$/, "");
@@ -311,7 +306,7 @@ export class OnnxCausalLm implements LoadedModel {
       // With a KV cache only the new tokens go in; without one, the whole sequence again.
       const input = this.#kv ? sequence.slice(fed) : sequence;
       const pastLength = this.#kv ? fed : 0;
-      const step = await this.#serial(() =>
+      const step = await this.#serial.run(() =>
         this.#forward(input, past, pastLength, [input.length - 1]),
       );
       past = step.present;

@@ -8,6 +8,7 @@ import { declaredContextSize } from "./registry.ts";
 import type { OnnxBackend } from "../generated/model.ts";
 import { backtrackingRisk } from "../pure/filters.ts";
 import { openCausalLm } from "./onnx-lm.ts";
+import { Serial } from "./stream.ts";
 import { printable } from "../pure/text.ts";
 import type {
   Backend,
@@ -204,7 +205,7 @@ class OnnxClassifier implements LoadedModel {
   readonly #inputs: readonly InputName[];
   readonly #output: string;
   readonly #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #serial = new Serial();
 
   constructor(init: {
     info: LoadedModel["info"];
@@ -229,7 +230,7 @@ class OnnxClassifier implements LoadedModel {
    * classified with it.
    */
   classify(request: ClassifyRequest, signal?: AbortSignal): Promise<ClassifyResult[]> {
-    const run = this.#queue.then(async () => {
+    return this.#serial.run(async () => {
       const results: ClassifyResult[] = [];
       for (const text of request.texts) {
         signal?.throwIfAborted();
@@ -237,8 +238,6 @@ class OnnxClassifier implements LoadedModel {
       }
       return results;
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   async #one(text: string): Promise<ClassifyResult> {

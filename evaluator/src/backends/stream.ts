@@ -55,3 +55,14 @@ export function pushStream<T>(
     },
   };
 }
+
+/** Runs work one piece at a time, in call order; a failure does not block what comes after. */
+export class Serial {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}

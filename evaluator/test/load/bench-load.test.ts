@@ -2,8 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { captureIo, tempDir, writeFiles } from "../helpers.ts";
-import { type FakeOptions, type FakeServer, startFakeServer } from "../openai-server.ts";
+import { captureIo, tempDir } from "../helpers.ts";
+import {
+  type FakeOptions,
+  type FakeServer,
+  startFakeServer,
+  writeServedManifest,
+} from "../openai-server.ts";
 
 describe("bench load against an OpenAI-compatible server on loopback", () => {
   let root: { dir: string; cleanup: () => void };
@@ -19,22 +24,7 @@ describe("bench load against an OpenAI-compatible server on loopback", () => {
 
   async function manifest(behave?: FakeOptions["behave"]) {
     server = await startFakeServer(behave ? { behave } : {});
-    writeFiles(root.dir, {
-      "models/acme/served.yaml": [
-        "schemaVersion: 1",
-        "id: acme/served",
-        "name: Served fake model",
-        "license: MIT",
-        "purpose: pipeline-check",
-        "backend:",
-        "  type: openai",
-        `  baseUrl: ${server.url}`,
-        "  model: fake-model",
-        "  maxRetries: 0",
-        "",
-      ].join("\n"),
-    });
-    return join(root.dir, "models/acme/served.yaml");
+    return writeServedManifest(root.dir, server.url, ["maxRetries: 0"]);
   }
 
   const env = () => ({ BENCH_HOME: join(root.dir, "home"), BENCH_OFFLINE: "1" });

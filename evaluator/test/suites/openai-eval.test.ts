@@ -2,8 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runEvaluation } from "../../src/runner/run-eval.ts";
-import { repoRoot, sharedDir, tempDir, writeFiles } from "../helpers.ts";
-import { type Behaviour, type FakeServer, startFakeServer } from "../openai-server.ts";
+import { repoRoot, sharedDir, tempDir } from "../helpers.ts";
+import {
+  type Behaviour,
+  type FakeServer,
+  startFakeServer,
+  writeServedManifest,
+} from "../openai-server.ts";
 
 /** bench eval through the openai backend, against a real HTTP server on loopback. */
 describe("bench eval of a served model (backend openai)", () => {
@@ -20,22 +25,7 @@ describe("bench eval of a served model (backend openai)", () => {
 
   async function evaluate(suite: string, behave?: (n: number) => Behaviour) {
     server = await startFakeServer(behave ? { behave } : {});
-    const manifest = join(root.dir, "models", "acme", "served.yaml");
-    writeFiles(root.dir, {
-      "models/acme/served.yaml": [
-        "schemaVersion: 1",
-        "id: acme/served",
-        "name: Served fake model",
-        "license: MIT",
-        "purpose: pipeline-check",
-        "backend:",
-        "  type: openai",
-        `  baseUrl: ${server.url}`,
-        "  model: fake-model",
-        "  retryBaseMs: 5",
-        "",
-      ].join("\n"),
-    });
+    const manifest = writeServedManifest(root.dir, server.url, ["retryBaseMs: 5"]);
     return runEvaluation({
       manifest,
       suite: join(repoRoot, "suites", suite),

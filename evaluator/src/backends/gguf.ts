@@ -516,6 +516,7 @@ interface GgufLoad {
   gpuLayers?: number | "auto" | "max";
   batchSize?: number;
   flashAttention?: boolean;
+  lora?: { path: string; scale: number }[];
 }
 
 function ggufLoad({ artifacts, options, runtime }: LoadRequest<GgufBackend>): GgufLoad {
@@ -533,6 +534,7 @@ function ggufLoad({ artifacts, options, runtime }: LoadRequest<GgufBackend>): Gg
     ...(options.gpuLayers === undefined ? {} : { gpuLayers: options.gpuLayers }),
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     ...(options.flashAttention === undefined ? {} : { flashAttention: options.flashAttention }),
+    ...(artifacts.lora?.length ? { lora: artifacts.lora } : {}),
   };
 }
 
@@ -572,6 +574,13 @@ async function loadNlc(options: GgufLoad, contextSize: number): Promise<NlcEngin
       sequences: parallel,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.flashAttention === undefined ? {} : { flashAttention: options.flashAttention }),
+      ...(options.lora
+        ? {
+            lora: {
+              adapters: options.lora.map((a) => ({ filePath: a.path, scale: a.scale })),
+            },
+          }
+        : {}),
     });
     const free: LlamaContextSequence[] = [];
     for (let i = 0; i < parallel; i++) free.push(context.getSequence());
@@ -606,7 +615,8 @@ export const ggufBackend: Backend<GgufBackend> = {
     const options = ggufLoad(request);
     const binaries = nativeBinaries();
     const scores = options.needs === undefined || options.needs.includes("loglikelihood");
-    if (options.gpu === false && scores && "dir" in binaries) {
+    // LoRA adapters go through node-llama-cpp, which then also scores.
+    if (options.gpu === false && scores && "dir" in binaries && !options.lora) {
       const native = await NativeScorer.open(binaries.dir, {
         weightsPath: options.weightsPath,
         threads: options.threads,
@@ -649,7 +659,9 @@ export const ggufBackend: Backend<GgufBackend> = {
             ? "GPU requested"
             : !scores
               ? "no log-likelihoods asked"
-              : (binaries as { unavailable: string }).unavailable
+              : options.lora
+                ? "LoRA adapters applied"
+                : (binaries as { unavailable: string }).unavailable
         })`,
       },
       gpu: gpuUsed

@@ -34,6 +34,8 @@ export interface LoadRequest<Options extends ManifestBackend = ManifestBackend> 
     tokenizer?: string;
     /** External data files the weights name, by the name they use. */
     weightsData?: { fileName: string; path: string }[];
+    /** LoRA adapters to apply, with their scales (gguf). */
+    lora?: { path: string; scale: number }[];
   };
   /** The manifest's backend block: this backend's branch of the union, schema-checked. */
   options: Options;

@@ -71,6 +71,35 @@ batchSize?: number
  * Use flash attention (llama.cpp flash_attn_type); default llama.cpp's (auto).
  */
 flashAttention?: boolean
+/**
+ * LoRA adapters applied to the weights through node-llama-cpp (which then also scores log-likelihoods), so that an adapter fine-tune is evaluated against its variant.baseModel on the same suites.
+ * 
+ * @minItems 1
+ * @maxItems 16
+ */
+lora?: [LoraAdapter]|[LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]|[LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter, LoraAdapter]
+}
+/**
+ * A LoRA adapter in llama.cpp's GGUF adapter format (convert_lora_to_gguf.py), pinned like the weights, with its scale.
+ */
+export interface LoraAdapter {
+/**
+ * Pinned download URL.
+ */
+url?: string
+/**
+ * Path relative to the file that declares it.
+ */
+path?: string
+sha256: Sha256
+/**
+ * Name to look up in BENCH_MIRROR (default: last segment of url or path).
+ */
+fileName?: string
+/**
+ * How strongly the adapter applies (default 1; 0 leaves the base model).
+ */
+scale?: number
 }
 /**
  * An ONNX model run by onnxruntime-node (CPU), tokenised from the manifest's `tokenizer` (tokenizer.json): a sequence classifier (a scorer, e.g. of toxicity: inputs input_ids, attention_mask and optionally token_type_ids, output logits [batch, labels], as Hugging Face Optimum exports text-classification models) or a causal language model.

@@ -158,3 +158,39 @@ export function makeTinyLlamaGguf(): Uint8Array {
   }
   return encodeGguf({ metadata: makeMetadata(vocab), tensors: makeTensors(vocab) });
 }
+
+/**
+ * A LoRA adapter for the tiny model, as llama.cpp reads adapters (llama-adapter.cpp): general.type
+ * "adapter", adapter.type "lora", adapter.lora.alpha, and for each adapted weight W (ne [n_in,
+ * n_out]) the pair `<W>.lora_a` (ne [n_in, rank]) and `<W>.lora_b` (ne [rank, n_out]). It adapts
+ * every block's attn_q and ffn_up with rank 2 and seeded weights: a pipeline check that an adapter
+ * reaches the model, not a fine-tune.
+ */
+export function makeTinyLoraGguf(): Uint8Array {
+  const c = TINY_LLAMA_CONFIG;
+  const next = mulberry32(0x10a4_0001);
+  const rank = 2;
+  const draw = (n: number) =>
+    Float32Array.from({ length: n }, () => Math.fround((next() / 0x1_0000_0000) * 0.8 - 0.4));
+  const tensors: GgufTensor[] = [];
+  for (let b = 0; b < c.blockCount; b++) {
+    for (const [weight, nIn, nOut] of [
+      [`blk.${b}.attn_q.weight`, c.embeddingLength, c.embeddingLength],
+      [`blk.${b}.ffn_up.weight`, c.embeddingLength, c.feedForwardLength],
+    ] as const) {
+      tensors.push({ name: `${weight}.lora_a`, dims: [nIn, rank], data: draw(nIn * rank) });
+      tensors.push({ name: `${weight}.lora_b`, dims: [rank, nOut], data: draw(rank * nOut) });
+    }
+  }
+  return encodeGguf({
+    metadata: [
+      { key: "general.architecture", type: "string", value: "llama" },
+      { key: "general.type", type: "string", value: "adapter" },
+      { key: "general.name", type: "string", value: "bench tiny LoRA (pipeline check)" },
+      { key: "general.alignment", type: "uint32", value: 32 },
+      { key: "adapter.type", type: "string", value: "lora" },
+      { key: "adapter.lora.alpha", type: "float32", value: rank },
+    ],
+    tensors,
+  });
+}

@@ -12,6 +12,7 @@ export interface ModelArtifacts {
   weights?: ResolvedArtifact;
   tokenizer?: ResolvedArtifact;
   weightsData?: (ResolvedArtifact & { fileName: string })[];
+  lora?: (ResolvedArtifact & { scale: number })[];
 }
 
 /** Resolves (mirror, cache or download) and verifies every file a model manifest declares. */
@@ -33,10 +34,18 @@ export async function resolveModelArtifacts(
     const file = await resolveArtifact(ref, source(`$.weightsData[${i}]`), { env });
     weightsData.push({ ...file, fileName: ref.fileName as string });
   }
+  const lora: NonNullable<ModelArtifacts["lora"]> = [];
+  const backend = manifest.data.backend;
+  for (const [i, adapter] of (backend.type === "gguf" ? (backend.lora ?? []) : []).entries()) {
+    const { scale, ...ref } = adapter;
+    const file = await resolveArtifact(ref, source(`$.backend.lora[${i}]`), { env });
+    lora.push({ ...file, scale: scale ?? 1 });
+  }
   return {
     ...(weights ? { weights } : {}),
     ...(tokenizer ? { tokenizer } : {}),
     ...(weightsData.length > 0 ? { weightsData } : {}),
+    ...(lora.length > 0 ? { lora } : {}),
   };
 }
 
@@ -72,6 +81,9 @@ export async function openModel(
                 path: d.path,
               })),
             }
+          : {}),
+        ...(artifacts.lora
+          ? { lora: artifacts.lora.map((a) => ({ path: a.path, scale: a.scale })) }
           : {}),
       },
       options: declared,

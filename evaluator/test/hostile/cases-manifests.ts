@@ -330,6 +330,18 @@ export const manifestCases = defineCases([
     mentions: [file, field],
   })),
   {
+    name: "manifest: a LoRA adapter whose sha256 does not match",
+    setup: (c) =>
+      writeManifest(c, (m) => {
+        (m.backend as Record<string, unknown>).lora = [
+          { path: "tiny-random-llama.gguf", sha256: "0".repeat(64), scale: 1 },
+        ];
+      }),
+    args: evalSmoke,
+    code: 1,
+    mentions: [file, "$.backend.lora[0]"],
+  },
+  {
     name: "manifest: a gguf model without weights",
     setup: (c) =>
       writeManifest(c, (m) => {

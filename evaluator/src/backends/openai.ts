@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool } from "undici";
 import { BenchError } from "../errors/index.ts";
+import { type Answer, type AnswerBody, dispatchRequest } from "./http.ts";
 import type { OpenaiBackend } from "../generated/model.ts";
 import { printable } from "../pure/text.ts";
 import { declaredContextSize } from "./registry.ts";
@@ -65,8 +66,8 @@ export function retryDelayMs(attempt: number, baseMs: number, retryAfter: string
 /** A delay spread by ±20%, so that many clients told to wait do not all return at once. */
 const jittered = (ms: number) => ms * (0.8 + 0.4 * Math.random());
 
-/** An answer body: undici's readable stream of Buffers. */
-type Body = Dispatcher.ResponseData["body"];
+/** An answer body: chunks as they arrive (dispatch handlers) or undici's readable stream. */
+type Body = AnswerBody | Dispatcher.ResponseData["body"];
 
 /** A response body's text, cut at `limit` characters (the rest is discarded). */
 async function boundedText(body: Body, limit: number): Promise<string> {
@@ -209,22 +210,25 @@ class OpenAiModel implements LoadedModel {
     body: object,
     signal?: AbortSignal,
     maxRetries = this.#s.maxRetries,
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<Answer> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.#s.apiKey) headers.authorization = `Bearer ${this.#s.apiKey}`;
     const payload = JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
-      let answer: Dispatcher.ResponseData;
+      let answer: Answer;
       try {
-        answer = await this.#s.pool.request({
-          path: `${this.#s.basePath}${path}`,
-          method: "POST",
-          headers,
-          body: payload,
-          headersTimeout: this.#s.timeoutMs,
-          bodyTimeout: this.#s.timeoutMs,
-          ...(signal ? { signal } : {}),
-        });
+        answer = await dispatchRequest(
+          this.#s.pool,
+          {
+            path: `${this.#s.basePath}${path}`,
+            method: "POST",
+            headers,
+            body: payload,
+            headersTimeout: this.#s.timeoutMs,
+            bodyTimeout: this.#s.timeoutMs,
+          },
+          signal,
+        );
       } catch (cause) {
         if (signal?.aborted) throw signal.reason;
         const code = (cause as { code?: string }).code ?? "network error";

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
 
 /**
  * A real OpenAI-compatible HTTP server on loopback for tests and benchmarks: /v1/models,

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bradleyTerry } from "@bench/evaluator/pure";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSigningKey, resultDocument, writeSignedResult, writeTrustList } from "./fixtures.ts";
 
 const siteDir = resolve(import.meta.dirname, "..");

@@ -10,10 +10,10 @@ import type {
   Token,
 } from "node-llama-cpp";
 import { BenchError } from "../errors/index.ts";
-import { declaredContextSize } from "./registry.ts";
 import type { GgufBackend } from "../generated/model.ts";
 import { contextChunk, NativeScorer, nativeBinaries } from "./llama-native.ts";
-import { pushStream } from "./stream.ts";
+import { declaredContextSize } from "./registry.ts";
+import { pushStream, Serial } from "./stream.ts";
 import type {
   Backend,
   Capability,
@@ -85,7 +85,7 @@ class GgufModel implements LoadedModel {
   readonly #loadNlc: () => Promise<NlcEngine>;
   readonly #native: NativeScorer | undefined;
   /** Native scoring takes one item at a time. */
-  #nativeQueue: Promise<unknown> = Promise.resolve();
+  readonly #nativeSerial = new Serial();
   readonly #tokenizer: Tokenizer;
   readonly #addBos: boolean;
   #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
@@ -218,7 +218,7 @@ class GgufModel implements LoadedModel {
     const native = this.#native;
     const prefix = native ? this.#prefixTokens(request.sharedPrefix, context) : 0;
     const scores = native
-      ? await this.#serialised(() =>
+      ? await this.#nativeSerial.run(() =>
           this.#timed(0, () => native.score(context, choices, signal, prefix)),
         )
       : await this.#withSequence((sequence) => this.#score(sequence, context, choices, signal));
@@ -239,12 +239,6 @@ class GgufModel implements LoadedModel {
     let k = 0;
     while (k < tokens.length && k < context.length && tokens[k] === context[k]) k++;
     return k >= 32 ? k : 0;
-  }
-
-  #serialised<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#nativeQueue.then(work, work);
-    this.#nativeQueue = run.catch(() => undefined);
-    return run;
   }
 
   async #score(
@@ -491,7 +485,7 @@ class GgufModel implements LoadedModel {
   }
 
   async dispose(): Promise<void> {
-    await this.#nativeQueue;
+    await this.#nativeSerial.run(async () => undefined);
     this.#native?.dispose();
     if (this.#nlc) {
       const engine = await this.#nlc.catch(() => undefined);

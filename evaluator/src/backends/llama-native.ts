@@ -179,27 +179,9 @@ export function nativeBinaries(): { dir: string; release: string } | { unavailab
   return { dir, release };
 }
 
-/** A row of raw logits with its max and ln Σ exp(logit - max), in doubles. */
-export interface LogitRow {
-  logits: Float32Array;
-  max: number;
-  logSum: number;
-}
+import { type LogitRow, logitRow, logProb } from "../pure/logits.ts";
 
-export function logitRow(logits: Float32Array): LogitRow {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++)
-    if ((logits[i] as number) > max) max = logits[i] as number;
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] as number) - max);
-  return { logits, max, logSum: Math.log(sum) };
-}
-
-/** ln p(target) = logit - max - ln Σ exp(logit - max): the full-vocabulary log-softmax. */
-export function logProb(row: LogitRow, target: number): { logprob: number; greedy: boolean } {
-  const logit = row.logits[target] as number;
-  return { logprob: logit - row.max - row.logSum, greedy: logit >= row.max };
-}
+export { type LogitRow, logitRow, logProb };
 
 interface Bindings {
   k: Koffi;

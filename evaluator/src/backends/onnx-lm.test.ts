@@ -4,8 +4,8 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasShared, repoRoot, sharedDir, sharedMissing } from "../../test/helpers.ts";
 import { makeByteTokenizer } from "../onnx/byte-tokenizer.ts";
-import { halfToFloat, OnnxCausalLm } from "./onnx-lm.ts";
 import { onnxBackend } from "./onnx.ts";
+import { halfToFloat, OnnxCausalLm } from "./onnx-lm.ts";
 import type { LoadedModel, StreamPart } from "./types.ts";
 
 const onnxDir = join(sharedDir, "models", "onnx");

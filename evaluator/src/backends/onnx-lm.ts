@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { BenchError } from "../errors/index.ts";
 import type { OnnxBackend } from "../generated/model.ts";
+import { logitRow, logProb } from "../pure/logits.ts";
 import { mulberry32 } from "../pure/random.ts";
 import { printable } from "../pure/text.ts";
 import { Serial } from "./stream.ts";
@@ -108,7 +109,7 @@ export class OnnxCausalLm implements LoadedModel {
     const total = pastLength + n;
     const feeds: Record<string, Tensor> = {
       input_ids: this.#int64(ids, [1, n]),
-      attention_mask: this.#int64(new Array(total).fill(1), [1, total]),
+      attention_mask: new this.#Tensor("int64", new BigInt64Array(total).fill(1n), [1, total]),
     };
     if (this.#positions) {
       feeds.position_ids = this.#int64(
@@ -228,10 +229,9 @@ export class OnnxCausalLm implements LoadedModel {
         const tokenLogprobs: number[] = [];
         let greedy = true;
         for (const [i, row] of logits.entries()) {
-          const lp = OnnxCausalLm.logSoftmax(row);
-          const target = tokenIds[i] as number;
-          tokenLogprobs.push(lp[target] as number);
-          for (const x of lp) if (x > (lp[target] as number)) greedy = false;
+          const scored = logProb(logitRow(row), tokenIds[i] as number);
+          tokenLogprobs.push(scored.logprob);
+          if (!scored.greedy) greedy = false;
         }
         scores.push({
           loglikelihood: tokenLogprobs.reduce((s, x) => s + x, 0),
@@ -299,7 +299,7 @@ export class OnnxCausalLm implements LoadedModel {
     let text = "";
     let reason: GenerateResult["finishReason"] = "length";
     let past: Record<string, Tensor> | undefined;
-    let sequence = [...prompt];
+    const sequence = [...prompt];
     let fed = 0;
     while (generated.length < request.maxTokens) {
       signal?.throwIfAborted();
@@ -322,7 +322,7 @@ export class OnnxCausalLm implements LoadedModel {
         break;
       }
       generated.push(next);
-      sequence = [...sequence, next];
+      sequence.push(next);
       const decoded = this.#tokenizer.decode(generated, { skip_special_tokens: true });
       const delta = decoded.slice(text.length);
       text = decoded;

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, sharedDir, tempDir } from "../../test/helpers.ts";
 import type { OnnxBackend } from "../generated/model.ts";
-import { encodeOnnx } from "../onnx/write-onnx.ts";
 import {
   makeTinyClassifierOnnx,
   makeTinyClassifierTokenizer,
@@ -13,6 +12,7 @@ import {
   tinyClassifierToxicity,
   tinyClassifierVocab,
 } from "../onnx/tiny-classifier.ts";
+import { encodeOnnx } from "../onnx/write-onnx.ts";
 import { activate, encodeTruncated, onnxBackend } from "./onnx.ts";
 import type { LoadedModel } from "./types.ts";
 

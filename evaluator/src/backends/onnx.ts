@@ -4,12 +4,12 @@ import { fileURLToPath } from "node:url";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { displayPath } from "../config/yaml.ts";
 import { BenchError } from "../errors/index.ts";
-import { declaredContextSize } from "./registry.ts";
 import type { OnnxBackend } from "../generated/model.ts";
 import { backtrackingRisk } from "../pure/filters.ts";
-import { openCausalLm } from "./onnx-lm.ts";
-import { Serial } from "./stream.ts";
 import { printable } from "../pure/text.ts";
+import { openCausalLm } from "./onnx-lm.ts";
+import { declaredContextSize } from "./registry.ts";
+import { Serial } from "./stream.ts";
 import type {
   Backend,
   ClassifyRequest,

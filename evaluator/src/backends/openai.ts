@@ -1,8 +1,8 @@
 import { type Dispatcher, Pool } from "undici";
 import { BenchError } from "../errors/index.ts";
-import { type Answer, type AnswerBody, dispatchRequest } from "./http.ts";
 import type { OpenaiBackend } from "../generated/model.ts";
 import { printable } from "../pure/text.ts";
+import { type Answer, type AnswerBody, dispatchRequest } from "./http.ts";
 import { declaredContextSize } from "./registry.ts";
 import type {
   Backend,

@@ -10,6 +10,7 @@ export function pushStream<T>(
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const queue: T[] = [];
+      let head = 0;
       const stopped = new AbortController();
       let finished = false;
       let failure: { error: unknown } | undefined;
@@ -36,7 +37,14 @@ export function pushStream<T>(
       return {
         async next(): Promise<IteratorResult<T>> {
           for (;;) {
-            if (queue.length > 0) return { value: queue.shift() as T, done: false };
+            if (head < queue.length) {
+              const value = queue[head++] as T;
+              if (head > 64) {
+                queue.splice(0, head);
+                head = 0;
+              }
+              return { value, done: false };
+            }
             if (finished) {
               if (failure) throw failure.error;
               return { value: undefined, done: true };
@@ -49,6 +57,7 @@ export function pushStream<T>(
         async return(): Promise<IteratorResult<T>> {
           stopped.abort(new Error("the consumer stopped reading"));
           queue.length = 0;
+          head = 0;
           return { value: undefined, done: true };
         },
       };

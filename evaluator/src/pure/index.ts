@@ -5,12 +5,6 @@ export {
   percentileInterval,
 } from "./bootstrap.ts";
 export {
-  type Comparison,
-  type ComparisonRow,
-  comparabilityProblems,
-  compareRuns,
-} from "./compare-runs.ts";
-export {
   type BradleyTerryFit,
   type BradleyTerryOptions,
   bradleyTerry,
@@ -18,6 +12,12 @@ export {
   type PairCounts,
   type PlayerRating,
 } from "./bradley-terry.ts";
+export {
+  type Comparison,
+  type ComparisonRow,
+  comparabilityProblems,
+  compareRuns,
+} from "./compare-runs.ts";
 export { type ComparedSample, comparisonsOf } from "./comparisons.ts";
 export { closest, editDistance, unknownIdMessage } from "./did-you-mean.ts";
 export { compileFilters, type FilterStep, filterIds } from "./filters.ts";

@@ -14,6 +14,8 @@
  * this catalogue. Nothing here measures: it summarises what the runner timed.
  */
 
+import { mean, quantileSorted } from "./stats.ts";
+
 export type FigureUnit = "ms" | "tokens/s" | "requests/s" | "tokens" | "requests";
 
 export interface FigureSpec {
@@ -94,14 +96,10 @@ export function percentile(values: readonly number[], p: number): number | undef
   );
 }
 
-/** `percentile` of values already sorted ascending. */
+/** `percentile` of values already sorted ascending (stats.ts's numpy-linear quantile). */
 function sortedPercentile(sorted: readonly number[], p: number): number {
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile ${p} is outside 0..100`);
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const a = sorted[low] as number;
-  const b = sorted[Math.ceil(rank)] as number;
-  return a + (b - a) * (rank - low);
+  return quantileSorted(sorted, p / 100);
 }
 
 /** A distribution's summary: what every latency figure reports. */
@@ -123,7 +121,7 @@ export function summarize(values: readonly number[]): Distribution | undefined {
   const at = (p: number) => sortedPercentile(sorted, p);
   return {
     count: sorted.length,
-    mean: sorted.reduce((s, v) => s + v, 0) / sorted.length,
+    mean: mean(sorted),
     min: sorted[0] as number,
     p50: at(50),
     p90: at(90),

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { repoRoot } from "../../test/helpers.ts";
 import { type LiveMetrics, startLiveMetrics } from "./live-metrics.ts";
 

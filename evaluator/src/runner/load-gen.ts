@@ -131,8 +131,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     bucket = { succeeded: 0, failed: 0, outputTokens: 0 };
   }, interval);
 
-  /** Sends request `i`, timed from `scheduledMs`. */
-  const one = async (i: number, scheduledMs: number) => {
+  /** Sends `request`, timed from `scheduledMs` (the request is built before the clock starts). */
+  const one = async (request: GenerateRequest, scheduledMs: number) => {
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
     safely(() => options.onInFlight?.(inFlight));
@@ -141,7 +141,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     let outputTokens = 0;
     let error: string | undefined;
     try {
-      for await (const part of options.send(options.request(i), signal)) {
+      for await (const part of options.send(request, signal)) {
         if (part.type === "delta") chunks.push({ atMs: part.atMs - origin, tokens: part.tokens });
         else {
           promptTokens = part.promptTokens ?? 0;
@@ -200,14 +200,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       for (; next < schedule.length; next++) {
         const at = schedule[next] as number;
         if (signal.aborted) break;
+        const request = options.request(sent);
         await sleep(at - now(), signal);
         if (signal.aborted) break;
         while (options.maxInFlight !== undefined && inFlight >= options.maxInFlight) {
           await Promise.race(pending);
         }
         if (signal.aborted) break;
-        const i = sent++;
-        const task = one(i, at).finally(() => pending.delete(task));
+        sent += 1;
+        const task = one(request, at).finally(() => pending.delete(task));
         pending.add(task);
       }
       // Arrivals that were due when the run stopped but never got out (waiting for a free slot)
@@ -242,8 +243,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       const user = async (u: number) => {
         await sleep((ramp * u) / streams, signal);
         while (!signal.aborted && sent < maxRequests) {
-          const i = sent++;
-          await one(i, now());
+          const request = options.request(sent++);
+          await one(request, now());
           if (think > 0) await sleep(think, signal);
         }
       };

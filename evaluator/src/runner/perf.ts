@@ -124,8 +124,12 @@ class ResourceSampler {
     if (!usesGpu) this.#gpuReason = "no GPU was used";
   }
 
+  #ticks = 0;
+
   #sample() {
     this.#peakRss = Math.max(this.#peakRss, process.memoryUsage.rss());
+    // nvidia-smi is a process: once a second, so that sampling does not load the CPU it measures.
+    if (this.#ticks++ % 10 !== 0) return;
     if (this.usesGpu && this.#gpuReason === undefined && !this.#gpuPending) {
       this.#gpuPending = true;
       execFile(
@@ -174,7 +178,7 @@ class ResourceSampler {
     }
     const g = this.#gpu;
     if (g.memory.length > 0) {
-      measured.peakGpuMemoryBytes = Math.max(...g.memory);
+      measured.peakGpuMemoryBytes = g.memory.reduce((m, v) => Math.max(m, v), 0);
       measured.meanGpuUtilisation =
         g.utilisation.reduce((s, v) => s + v, 0) / g.utilisation.length / 100;
     } else {

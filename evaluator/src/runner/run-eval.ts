@@ -18,23 +18,23 @@ import type { LoadedJudge, TaskRuntime } from "../tasks/types.ts";
 import { buildResult } from "./build-result.ts";
 import { execute } from "./execute.ts";
 import { Journal } from "./journal.ts";
+import { type LiveMetrics, startLiveMetrics } from "./live-metrics.ts";
 import { load } from "./load.ts";
 import {
   declaredContextSize,
   modelIdentity,
   openModel,
-  prepareTaskModels,
   preparedKey,
+  prepareTaskModels,
   resolveModelArtifacts,
   roleNeeds,
 } from "./open-model.ts";
-import { type LiveMetrics, startLiveMetrics } from "./live-metrics.ts";
 import { type PerfResult, runPerf } from "./perf.ts";
 import { performanceFigures } from "./performance.ts";
 import { type Plan, plan, type Shard } from "./plan.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import { type SampleRecord, sampleCheck } from "./sample.ts";
-import { resultDir, samplesText, writeResult } from "./write.ts";
+import { resultDir, samplesText, stamp, writeResult } from "./write.ts";
 
 export interface EvalOptions {
   manifest: string;
@@ -98,12 +98,6 @@ function countTruncated(samples: readonly SampleRecord[]): Record<string, number
 
 /** KV cells one context may hold across its sequences (the manifest schema's largest context). */
 const maxKvCells = 1_048_576;
-
-const stamp = (date: Date) =>
-  date
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
 
 function checkCapabilities(
   planned: Plan,

@@ -5,6 +5,7 @@ import { validateAgainst } from "../config/schema.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { PerfRun } from "../generated/suite.ts";
+import { requestFigures } from "../pure/perf.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { loadSigningKey } from "../result/keys.ts";
 import { signResult } from "../result/sign.ts";
@@ -14,7 +15,7 @@ import { declaredContextSize, openModel, resolveModelArtifacts } from "./open-mo
 import { runPerf } from "./perf.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import type { SampleRecord } from "./sample.ts";
-import { resultDir, samplesText, writeResult } from "./write.ts";
+import { resultDir, samplesText, stamp, writeResult } from "./write.ts";
 
 /** The suite id of a `bench load` result: results/<org>/<model>/load/<run>.json. */
 export const loadSuiteId = "load";
@@ -34,12 +35,6 @@ export interface LoadCommandOptions {
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
-
-const stamp = (date: Date) =>
-  date
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
 
 /**
  * `bench load`: one load test of a model (usually a served one) and a signed result whose
@@ -97,7 +92,7 @@ export async function runLoadTest(options: LoadCommandOptions) {
             index: samples.length,
             status: timing.ok ? "ok" : "error",
             startMs: timing.startMs,
-            ttftMs: timing.chunks[0] ? timing.chunks[0].atMs - timing.startMs : null,
+            ttftMs: requestFigures(timing).ttftMs ?? null,
             endMs: timing.endMs,
             chunks: timing.chunks.length,
             promptTokens: timing.promptTokens,

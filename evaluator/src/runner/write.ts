@@ -13,6 +13,13 @@ export function samplesText(samples: readonly SampleRecord[]): {
   return { text, sha256: sha256Hex(text) };
 }
 
+/** A run id's time part: 2026-11-30T05:57:23.123Z → 20261130T055723Z. */
+export const stamp = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+
 /** `<out>/<org>/<model>/<suite>/`: where a model's results on a suite live. */
 export function resultDir(outDir: string, modelId: string, suiteId: string): string {
   const [org, name] = modelId.split("/") as [string, string];

@@ -8,8 +8,8 @@ import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
 import { cutAtStops, defaultMaxTokens, defaultUntil, sampleSeed } from "./generate.ts";
 import {
   configChecks,
-  generatorOf,
   type DatasetRecord,
+  generatorOf,
   jsonFields,
   type TaskType,
 } from "./types.ts";

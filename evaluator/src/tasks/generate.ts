@@ -10,8 +10,8 @@ import { compileExpression, compileTemplate } from "../template/jinja.ts";
 import { defaultFewshotDelimiter, exampleSelector } from "./fewshot.ts";
 import {
   configChecks,
-  generatorOf,
   type DatasetRecord,
+  generatorOf,
   jsonFields,
   type TaskType,
 } from "./types.ts";
@@ -155,6 +155,12 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
         ? undefined
         : attempt(() => compileExpression(goldSource, at("gold")));
     const goldMetrics = task.metrics.filter((id) => Object.hasOwn(goldChecks, id));
+    // Metrics that share one check (TruthfulQA's twelve) run it once, named by the first.
+    const uniqueGoldChecks = new Map<NonNullable<(typeof goldChecks)[string]>, string>();
+    for (const id of goldMetrics) {
+      const check = goldChecks[id];
+      if (check && !uniqueGoldChecks.has(check)) uniqueGoldChecks.set(check, id);
+    }
     if (goldMetrics.length > 0 && goldSource === undefined) {
       problems.push(
         `${source.file}: ${source.path}.metrics: ${goldMetrics.join(", ")} read(s) structured gold, which the task does not give (expected gold: a Jinja expression over the record, e.g. "{'answer': answer, 'answer_type': answer_type, 'scale': scale}")`,
@@ -223,8 +229,8 @@ export const generate: TaskType<GenerateTask, GenerateRequest, GenerateItemResul
       let gold: Json | undefined;
       if (goldOf) {
         gold = goldOf(record, place) as Json;
-        for (const id of goldMetrics) {
-          const problem = goldChecks[id]?.(gold);
+        for (const [check, id] of uniqueGoldChecks) {
+          const problem = check(gold);
           if (problem !== undefined)
             throw new BenchError(
               "E_DATASET",

@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
 import { BenchError } from "../errors/index.ts";
 import type { JudgeTask } from "../generated/suite.ts";
-import { compilePattern, FilterError } from "../pure/filters.ts";
+import { compilePattern, FilterError, maxRegexInput } from "../pure/filters.ts";
 import {
   combineVerdicts,
   type JudgeOutcome,
@@ -16,11 +16,11 @@ import { cutAtStops, defaultMaxTokens, defaultUntil } from "./generate.ts";
 import { modelPathProblem } from "./models.ts";
 import {
   configChecks,
-  generatorOf,
-  runtimeOf,
   type DatasetRecord,
+  generatorOf,
   type JsonObject,
   jsonFields,
+  runtimeOf,
   type TaskType,
 } from "./types.ts";
 
@@ -29,11 +29,15 @@ export const defaultRatingPattern = String.raw`\[\[(\d+(?:\.\d+)?)\]\]`;
 /** MT-Bench's pair-v2 verdict format: "[[A]]", "[[B]]", or "[[C]]" for a tie. */
 export const defaultVerdictPattern = String.raw`\[\[([ABC])\]\]`;
 
+/** The first group of the first match of `pattern` in a judgment (within the regex input cap). */
+function firstGroup(judgment: string, pattern: RegExp): string | undefined {
+  pattern.lastIndex = 0;
+  return pattern.exec(judgment.slice(0, maxRegexInput))?.[1];
+}
+
 /** The verdict in a pairwise judgment: the first group of the first match, A, B or C. */
 export function parseVerdict(judgment: string, pattern: RegExp): "A" | "B" | "C" | undefined {
-  pattern.lastIndex = 0;
-  const match = pattern.exec(judgment.slice(0, 65_536));
-  const verdict = match?.[1]?.trim();
+  const verdict = firstGroup(judgment, pattern)?.trim();
   return verdict === "A" || verdict === "B" || verdict === "C" ? verdict : undefined;
 }
 
@@ -100,9 +104,7 @@ export function parseRating(
   pattern: RegExp,
   scale: { min: number; max: number },
 ): number | undefined {
-  pattern.lastIndex = 0;
-  const match = pattern.exec(judgment.slice(0, 65_536));
-  const text = match?.[1];
+  const text = firstGroup(judgment, pattern);
   if (text === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text.trim())) return undefined;
   const rating = Number(text);
   return Number.isFinite(rating) && rating >= scale.min && rating <= scale.max ? rating : undefined;
@@ -193,19 +195,17 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
         const generate = generatorOf(model, source, task.id);
         const models = runtimeOf(runtime, source, "judge");
         /** The task's answer to the prompt by a model: the model evaluated, or the baseline. */
-        const answerBy = async (generate: NonNullable<LoadedModel["generate"]>) => {
-          const answered = await generate(
+        const answerBy = (generate: NonNullable<LoadedModel["generate"]>) =>
+          askJudge(
+            generate,
+            prompt,
             {
-              prompt,
               maxTokens: task.generation?.maxTokens ?? defaultMaxTokens,
-              stop: until,
-              truncate: "left",
+              until,
               ...(task.chatTemplate ? { chatTemplate: true } : {}),
             },
             signal,
           );
-          return cutAtStops(answered.text, until);
-        };
         const answer = await answerBy(generate);
         /** A model the runtime loads, with its generate method; `field` names it in messages. */
         const loadGenerator = async (path: string, field: string, role: "judge" | "baseline") => {

@@ -13,11 +13,11 @@ import { askJudge, defaultRatingPattern, parseRating, unparseableJudgment } from
 import { modelPathProblem } from "./models.ts";
 import {
   configChecks,
-  generatorOf,
-  runtimeOf,
   type DatasetRecord,
+  generatorOf,
   type JsonObject,
   jsonFields,
+  runtimeOf,
   type TaskType,
 } from "./types.ts";
 

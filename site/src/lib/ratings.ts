@@ -61,7 +61,9 @@ export function pairwiseRatings(leaderboard: Leaderboard): RatingTable[] {
           judge.manifestSha256,
           judge.weightsSha256 ?? null,
         ]);
-        groups.set(key, [...(groups.get(key) ?? []), { model, result, comparison }]);
+        const group = groups.get(key);
+        if (group) group.push({ model, result, comparison });
+        else groups.set(key, [{ model, result, comparison }]);
       }
     }
   }
@@ -92,7 +94,8 @@ export function pairwiseRatings(leaderboard: Leaderboard): RatingTable[] {
     const linked = comparisonGroups(pairs);
     const first = entries[0] as Entry;
     for (const [g, members] of linked.entries()) {
-      const inGroup = pairs.filter((p) => members.includes(p.a));
+      const inSet = new Set(members);
+      const inGroup = pairs.filter((p) => inSet.has(p.a));
       const fit = bradleyTerry(inGroup, { prior: ratingPrior });
       tables.push({
         suite: first.result.suite,

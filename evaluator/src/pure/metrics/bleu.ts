@@ -259,6 +259,7 @@ export function selfBleu(items: readonly { tokens: readonly string[] }[]): numbe
     });
   });
   const lengths = items.map((item) => item.tokens.length);
+  const nearestOther = closestOtherLength(lengths);
   let sum = 0;
   grams.forEach((orders, i) => {
     const correct = orders.map((counts, order) => {
@@ -271,17 +272,47 @@ export function selfBleu(items: readonly { tokens: readonly string[] }[]): numbe
       }
       return matched;
     });
-    // sacreBLEU drops empty references
-    const others = lengths.filter((length, j) => j !== i && length > 0);
     const hypLen = lengths[i] as number;
     sum += bleuFromStatistics({
       hypLen,
-      refLen: closestRefLen(hypLen, others),
+      refLen: nearestOther(i),
       correct,
       total: orders.map(countAll),
     });
   });
   return sum / items.length;
+}
+
+/**
+ * For generation i, `closestRefLen(length i, every other non-empty length)` (sacreBLEU drops empty
+ * references), without building the others' list for each i: the distinct lengths sorted once, a
+ * binary search, and the generation's own length skipped where it is the only one.
+ */
+function closestOtherLength(lengths: readonly number[]): (i: number) => number {
+  const counts = new Map<number, number>();
+  for (const length of lengths) if (length > 0) counts.set(length, (counts.get(length) ?? 0) + 1);
+  const distinct = [...counts.keys()].sort((a, b) => a - b);
+  return (i) => {
+    const own = lengths[i] as number;
+    const available = (length: number) => (counts.get(length) ?? 0) - (length === own ? 1 : 0) > 0;
+    let low = 0;
+    let high = distinct.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((distinct[mid] as number) < own) low = mid + 1;
+      else high = mid;
+    }
+    let left = low - 1;
+    while (left >= 0 && !available(distinct[left] as number)) left--;
+    let right = low;
+    while (right < distinct.length && !available(distinct[right] as number)) right++;
+    const shorter = left >= 0 ? (distinct[left] as number) : undefined;
+    const longer = right < distinct.length ? (distinct[right] as number) : undefined;
+    if (shorter === undefined) return longer ?? -1;
+    if (longer === undefined) return shorter;
+    // The closer one; on a tie the shorter, as closestRefLen chooses.
+    return longer - own < own - shorter ? longer : shorter;
+  };
 }
 
 /** Self-BLEU over a task's generations (lower is more varied). */

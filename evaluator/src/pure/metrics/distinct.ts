@@ -21,6 +21,17 @@ export function distinctN(items: readonly TokensItem[], n: number): number {
   return total === 0 ? 0 : seen.size / total;
 }
 
+/** One tokens item per outcome, shared by distinct-1/2/3 (its n-grams are then counted once). */
+const itemOf = new WeakMap<GenerateOutcome, TokensItem>();
+function tokensItem(outcome: GenerateOutcome): TokensItem {
+  let item = itemOf.get(outcome);
+  if (!item) {
+    item = { tokens: pythonSplit(outcome.prediction) };
+    itemOf.set(outcome, item);
+  }
+  return item;
+}
+
 function distinct(n: number): Metric<GenerateOutcome, TokensItem> {
   return {
     id: `distinct_${n}`,
@@ -29,7 +40,7 @@ function distinct(n: number): Metric<GenerateOutcome, TokensItem> {
     aggregation: "corpus",
     taskTypes: ["generate", "judge"],
     isItem: isTokensItem,
-    score: ({ prediction }) => ({ tokens: pythonSplit(prediction) }),
+    score: tokensItem,
     aggregate: (items): Aggregate =>
       items.length === 0
         ? { value: null, stderr: null }

@@ -38,6 +38,8 @@ describe("self-BLEU", () => {
         "",
       ],
     ],
+    // Lengths 3, 5, 7, 5, 4, 6: the closest other length, a shared one, and ties (the shorter).
+    [["a b c", "a b c d e", "a b c d e f g", "x y z w v", "a b c d", "q r s t u v"]],
   ])("equals the mean of each generation's BLEU against the others: %j", (texts) => {
     expect(selfBleu(items(texts))).toBeCloseTo(definition(texts), 10);
   });

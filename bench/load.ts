@@ -2,18 +2,23 @@
  * Is bench load's generator fast enough to measure a server, not itself? The same loopback
  * endpoint (bench/load-server.ts, its own process) is driven by autocannon and by bench's
  * generator (runLoad through the openai backend), plain JSON and server-sent events, each for the
- * same time with the same connections; then 10,000 virtual users hold streams open while the
- * generator's peak RSS is sampled. Prints numbers; asserts nothing.
+ * same time with the same connections, in alternating rounds (this machine's speed drifts: the
+ * median ratio of the rounds is the figure); then 10,000 virtual users hold streams open while the
+ * generator's peak RSS is sampled. Where `taskset` exists and there are two cores or more, the
+ * server runs on the last core and the generators on the first, as wrk's authors advise, so that
+ * neither takes the other's CPU. Each line also gives the generator's own CPU time per request.
+ * Prints numbers; asserts nothing.
  *
- *   npm run bench:load -- [--connections 50] [--seconds 10] [--users 10000]
+ *   npm run bench:load -- [--connections 50] [--seconds 10] [--rounds 3] [--users 10000]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { openaiBackend } from "../evaluator/src/backends/openai.ts";
-import { pushStream } from "../evaluator/src/backends/stream.ts";
-import type { GenerateRequest, LoadedModel, StreamPart } from "../evaluator/src/backends/types.ts";
+import { type PushParts, pushParts } from "../evaluator/src/backends/stream.ts";
+import type { GenerateRequest, LoadedModel } from "../evaluator/src/backends/types.ts";
 import { runFigures } from "../evaluator/src/pure/perf.ts";
 import { runLoad } from "../evaluator/src/runner/load-gen.ts";
 
@@ -22,11 +27,25 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     seconds: { type: "string", default: "10" },
     users: { type: "string", default: "10000" },
+    rounds: { type: "string", default: "3" },
   },
 });
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
 const users = Number(values.users);
+const rounds = Number(values.rounds);
+
+/** Pins `pid` to `cpu` with taskset; false where that cannot be done. */
+function pin(pid: number, cpu: number): boolean {
+  try {
+    execFileSync("taskset", ["-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const cores = availableParallelism();
+const pinned = cores >= 2 && pin(process.pid, 0);
 const serverScript = fileURLToPath(new URL("load-server.ts", import.meta.url));
 
 async function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
@@ -36,6 +55,7 @@ async function startServer(args: string[]): Promise<{ url: string; child: ChildP
   const port = await new Promise<string>((resolve) => {
     child.stdout?.once("data", (chunk) => resolve(String(chunk).trim()));
   });
+  if (pinned && child.pid !== undefined) pin(child.pid, cores - 1);
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
@@ -59,28 +79,42 @@ async function cannon(url: string, stream: boolean) {
     connections,
     duration: seconds,
   });
-  return { rps: result.requests.average, errors: result.errors + result.non2xx };
+  return {
+    rps: result.requests.total / seconds,
+    errors: result.errors + result.non2xx,
+    cpuUsPerRequest: 0,
+  };
+}
+
+/** `run`'s result with this process's CPU time (user + system) per request added. */
+async function timed<T extends { rps: number; cpuUsPerRequest: number }>(
+  run: () => Promise<T>,
+): Promise<T> {
+  const before = process.cpuUsage();
+  const start = performance.now();
+  const result = await run();
+  const cpu = process.cpuUsage(before);
+  const requests = (result.rps * (performance.now() - start)) / 1000;
+  return { ...result, cpuUsPerRequest: requests > 0 ? (cpu.user + cpu.system) / requests : 0 };
 }
 
 async function ours(url: string, stream: boolean) {
   const m = await model(url);
-  const send = stream
-    ? (r: GenerateRequest, signal: AbortSignal) =>
-        m.stream?.(r, signal) as AsyncIterable<StreamPart>
-    : (r: GenerateRequest, signal: AbortSignal) =>
-        pushStream<StreamPart>(async (push) => {
-          const result = await m.generate?.(r, signal);
-          const at = performance.now();
-          push({ type: "delta", text: result?.text ?? "", tokens: result?.tokens ?? 0, atMs: at });
-          push({
-            type: "finish",
-            finishReason: result?.finishReason ?? "stop",
-            promptTokens: null,
-            completionTokens: result?.tokens ?? 0,
-            truncatedTokens: 0,
-            atMs: at,
-          });
+  const send: PushParts = stream
+    ? (pushParts(m) as PushParts)
+    : async (r, push, signal) => {
+        const result = await m.generate?.(r, signal);
+        const at = performance.now();
+        push({ type: "delta", text: result?.text ?? "", tokens: result?.tokens ?? 0, atMs: at });
+        push({
+          type: "finish",
+          finishReason: result?.finishReason ?? "stop",
+          promptTokens: null,
+          completionTokens: result?.tokens ?? 0,
+          truncatedTokens: 0,
+          atMs: at,
         });
+      };
   const run = await runLoad({
     profile: { type: "concurrent", streams: connections },
     stop: { durationSeconds: seconds },
@@ -89,21 +123,30 @@ async function ours(url: string, stream: boolean) {
   });
   const f = runFigures(run.timings, run.durationSeconds);
   await m.dispose();
-  return { rps: f.request_throughput, errors: f.requests.failed, ok: f.requests.succeeded };
+  return { rps: f.request_throughput, errors: f.requests.failed, cpuUsPerRequest: 0 };
 }
 
-console.log(`loopback, ${connections} connections, ${seconds} s each; Node ${process.version}`);
+console.log(
+  `loopback, ${connections} connections, ${seconds} s each, ${rounds} rounds; Node ${process.version}; ${pinned ? `server on core ${cores - 1}, generators on core 0` : "not pinned"}`,
+);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 for (const stream of [false, true]) {
+  const mode = stream ? "SSE (8 events)" : "plain JSON    ";
+  const ratios: number[] = [];
   const server = await startServer(["--events", "8"]);
   try {
-    const a = await cannon(server.url, stream);
-    const b = await ours(server.url, stream);
-    console.log(
-      `${stream ? "SSE (8 events)" : "plain JSON    "}  autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors)  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors)  ratio ${(b.rps / a.rps).toFixed(2)}×`,
-    );
+    for (let round = 1; round <= rounds; round++) {
+      const a = await timed(() => cannon(server.url, stream));
+      const b = await timed(() => ours(server.url, stream));
+      ratios.push(b.rps / a.rps);
+      console.log(
+        `${mode} round ${round}: autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req)  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req)  ratio ${(b.rps / a.rps).toFixed(2)}×`,
+      );
+    }
   } finally {
     server.child.kill();
   }
+  console.log(`${mode} median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds`);
 }
 
 // Memory: `users` virtual users, each holding a stream of 4 events 1 s apart (10,000 users then
@@ -121,7 +164,7 @@ try {
     stop: { durationSeconds: Math.max(seconds, 12) },
     rampUpSeconds: 2,
     request,
-    send: (r, signal) => m.stream?.(r, signal) as AsyncIterable<StreamPart>,
+    send: pushParts(m) as PushParts,
   });
   clearInterval(sampler);
   await m.dispose();

@@ -1,9 +1,11 @@
-import type { Dispatcher } from "undici";
+import type { H1Error, H1Pool, H1Request, RequestHandle } from "./h1.ts";
+
+/** Chunks queued unread beyond which the connection stops reading until the reader catches up. */
+const highWater = 64;
 
 /**
- * An HTTP answer read through undici's `dispatch` handlers rather than its Readable streams:
- * chunks go straight into a queue that the reader drains, which is what lets one process drive
- * thousands of streams (a load generator spends its time per event, not per stream object).
+ * An HTTP answer's body as an async iterable: chunks go straight from the connection's callbacks
+ * into a queue that the reader drains (reading pauses while the queue is long).
  */
 export class AnswerBody implements AsyncIterable<Buffer> {
   #chunks: Buffer[] = [];
@@ -11,24 +13,79 @@ export class AnswerBody implements AsyncIterable<Buffer> {
   #ended = false;
   #error: unknown;
   #wake: (() => void) | undefined;
-  #abort: ((reason?: unknown) => void) | undefined;
+  #handle: RequestHandle | undefined;
+  #paused = false;
+  /** `each`'s reader, called with every chunk as it arrives. */
+  #sink: ((chunk: Buffer) => void) | undefined;
+  #sinkDone: { resolve(): void; reject(error: unknown): void } | undefined;
 
-  /** The handler's side. */
-  attach(abort: (reason?: unknown) => void): void {
-    this.#abort = abort;
+  /** The connection's side. */
+  attach(handle: RequestHandle): void {
+    this.#handle = handle;
   }
   push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+    if (this.#sink) {
+      try {
+        this.#sink(chunk);
+      } catch (error) {
+        this.#failSink(error);
+      }
+      return;
+    }
+    // The connection reuses its read buffer: a queued chunk is a copy.
+    this.#chunks.push(Buffer.from(chunk));
+    if (!this.#paused && this.#chunks.length - this.#next > highWater) {
+      this.#paused = true;
+      this.#handle?.pause();
+    }
     this.#notify();
   }
   end(): void {
     this.#ended = true;
+    this.#sinkDone?.resolve();
     this.#notify();
   }
   fail(error: unknown): void {
     this.#error = error;
     this.#ended = true;
+    this.#sinkDone?.reject(error);
     this.#notify();
+  }
+
+  /**
+   * Hands every chunk to `read` synchronously as it arrives (queued ones first), with no promise
+   * per chunk; resolves at the body's end. A throw from `read` stops the answer and rejects.
+   */
+  each(read: (chunk: Buffer) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#sinkDone = { resolve, reject };
+      try {
+        for (; this.#next < this.#chunks.length; this.#next++)
+          read(this.#chunks[this.#next] as Buffer);
+      } catch (error) {
+        this.#failSink(error);
+        return;
+      }
+      this.#chunks = [];
+      this.#next = 0;
+      if (this.#error !== undefined) reject(this.#error);
+      else if (this.#ended) resolve();
+      else {
+        this.#sink = read;
+        if (this.#paused) {
+          this.#paused = false;
+          this.#handle?.resume();
+        }
+      }
+    });
+  }
+
+  #failSink(error: unknown): void {
+    this.#sink = undefined;
+    const done = this.#sinkDone;
+    this.#sinkDone = undefined;
+    this.destroy();
+    done?.reject(error);
   }
   #notify(): void {
     const wake = this.#wake;
@@ -47,6 +104,10 @@ export class AnswerBody implements AsyncIterable<Buffer> {
         yield chunk;
         continue;
       }
+      if (this.#paused) {
+        this.#paused = false;
+        this.#handle?.resume();
+      }
       if (this.#error !== undefined) throw this.#error;
       if (this.#ended) return;
       await new Promise<void>((resolve) => {
@@ -55,9 +116,9 @@ export class AnswerBody implements AsyncIterable<Buffer> {
     }
   }
 
-  /** Stops the answer: what has not arrived is dropped and the connection released. */
+  /** Stops the answer: what has not arrived is dropped and the connection closed. */
   destroy(): void {
-    if (!this.#ended) this.#abort?.(new Error("the reader stopped"));
+    if (!this.#ended) this.#handle?.abort(new Error("the reader stopped"));
     this.#ended = true;
     this.#chunks = [];
     this.#next = 0;
@@ -78,77 +139,44 @@ export class AnswerBody implements AsyncIterable<Buffer> {
 
 export interface Answer {
   statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
+  /** Names lower-cased. */
+  headers: Map<string, string>;
   body: AnswerBody;
 }
 
 /**
- * Sends a request through `dispatcher` and resolves at the answer's headers; the body follows in
- * `body`. A failure before the headers rejects (with undici's error and its `code`); one after
- * them fails the body's reader. `signal` aborts either way.
+ * Sends a request through `pool` and resolves at the answer's head; the body follows in `body`. A
+ * failure before the head rejects with the H1Error (its `code` says why); one after it fails the
+ * body's reader. `signal` aborts either way.
  */
-export function dispatchRequest(
-  dispatcher: Dispatcher,
-  options: Dispatcher.DispatchOptions,
+export function sendRequest(
+  pool: H1Pool,
+  request: H1Request,
   signal?: AbortSignal,
 ): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     const body = new AnswerBody();
     let started = false;
-    let settled = false;
-    let abortRequest: ((reason?: unknown) => void) | undefined;
-    // An abort before the request left the pool's queue: it must never go out, and the caller
-    // must not wait for it.
-    let abortedEarly = false;
-    const onAbort = () => {
-      if (abortRequest) {
-        abortRequest(signal?.reason);
-        return;
-      }
-      abortedEarly = true;
-      if (!settled) {
-        settled = true;
-        reject(signal?.reason);
-      }
-    };
-    const finish = () => signal?.removeEventListener("abort", onAbort);
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-    dispatcher.dispatch(options, {
-      onRequestStart(controller) {
-        abortRequest = (reason) =>
-          controller.abort(reason instanceof Error ? reason : new Error(String(reason)));
-        body.attach(abortRequest);
-        if (abortedEarly) abortRequest(signal?.reason);
+    const handle = pool.request(
+      request,
+      {
+        onHead(statusCode, headers) {
+          started = true;
+          resolve({ statusCode, headers, body });
+        },
+        onData(chunk) {
+          body.push(chunk);
+        },
+        onEnd() {
+          body.end();
+        },
+        onError(error: H1Error) {
+          if (started) body.fail(error);
+          else reject(error.code === "H1_ABORTED" && signal?.aborted ? signal.reason : error);
+        },
       },
-      onResponseStart(_controller, statusCode, headers) {
-        started = true;
-        if (settled) return;
-        settled = true;
-        resolve({
-          statusCode,
-          headers: headers as Record<string, string | string[] | undefined>,
-          body,
-        });
-      },
-      onResponseData(_controller, chunk) {
-        body.push(chunk);
-      },
-      onResponseEnd() {
-        finish();
-        body.end();
-      },
-      onResponseError(_controller, error) {
-        finish();
-        if (started) body.fail(error);
-        else if (!settled) {
-          settled = true;
-          reject(error);
-        }
-      },
-    });
+      signal,
+    );
+    body.attach(handle);
   });
 }

@@ -1,8 +1,9 @@
-import { type Dispatcher, Pool } from "undici";
 import { BenchError } from "../errors/index.ts";
 import type { OpenaiBackend } from "../generated/model.ts";
 import { printable } from "../pure/text.ts";
-import { type Answer, type AnswerBody, dispatchRequest } from "./http.ts";
+import { H1Pool, headerLines } from "./h1.ts";
+import { type Answer, type AnswerBody, sendRequest } from "./http.ts";
+import { pushStream } from "./stream.ts";
 import { declaredContextSize } from "./registry.ts";
 import type {
   Backend,
@@ -16,9 +17,12 @@ import type {
   StreamPart,
 } from "./types.ts";
 
-/** The longest SSE line or error body read: anything longer is not an OpenAI-compatible answer. */
+/** The longest SSE line (bytes) or answer (characters) read: anything longer is not an OpenAI-compatible answer. */
 const maxLineChars = 4 * 1024 * 1024;
 const maxErrorBodyChars = 2000;
+
+/** Thrown to stop reading a stream whose answer is complete. */
+class DoneReading extends Error {}
 
 /** An HTTP status worth trying again: timeouts, rate limits and server errors. */
 export const retryableStatus = (status: number) =>
@@ -28,7 +32,9 @@ interface Settings {
   baseUrl: string;
   /** The base URL's path (e.g. /v1), which every request path starts with. */
   basePath: string;
-  pool: Pool;
+  pool: H1Pool;
+  /** The header lines every request carries (content type, the key). */
+  headers: string;
   model: string;
   api: "completions" | "chat";
   apiKey: string | undefined;
@@ -66,11 +72,8 @@ export function retryDelayMs(attempt: number, baseMs: number, retryAfter: string
 /** A delay spread by ±20%, so that many clients told to wait do not all return at once. */
 const jittered = (ms: number) => ms * (0.8 + 0.4 * Math.random());
 
-/** An answer body: chunks as they arrive (dispatch handlers) or undici's readable stream. */
-type Body = AnswerBody | Dispatcher.ResponseData["body"];
-
 /** A response body's text, cut at `limit` characters (the rest is discarded). */
-async function boundedText(body: Body, limit: number): Promise<string> {
+async function boundedText(body: AnswerBody, limit: number): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
   for await (const chunk of body) {
@@ -86,30 +89,43 @@ async function boundedText(body: Body, limit: number): Promise<string> {
 /**
  * Splits server-sent events as their bytes arrive: `feed` takes a chunk and returns the `data:`
  * payloads of the lines it completed (`[DONE]` included); comments and other fields are skipped,
- * and a last line cut off without its newline is never an event. Synchronous, so that a chunk of
- * many events costs no promise each.
+ * and a last line cut off without its newline is never an event. Lines are split on bytes (a
+ * newline byte is never inside a UTF-8 character) and only data lines are decoded. Synchronous,
+ * so that a chunk of many events costs no promise each.
  */
 export class SseSplitter {
-  readonly #decoder = new TextDecoder();
-  #buffer = "";
+  /** The start of a line whose newline has not arrived. */
+  #rest: Buffer | undefined;
 
   feed(chunk: Uint8Array): string[] {
-    this.#buffer += this.#decoder.decode(chunk, { stream: true });
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = this.#rest ? Buffer.concat([this.#rest, bytes]) : bytes;
     const out: string[] = [];
-    let newline = this.#buffer.indexOf("\n");
+    let start = 0;
+    let newline = buf.indexOf(10);
     while (newline >= 0) {
-      if (this.#buffer.startsWith("data:")) {
-        const end =
-          newline > 0 && this.#buffer.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-        out.push(this.#buffer.slice(5, end).trimStart());
+      // "data:"
+      if (
+        buf[start] === 100 &&
+        buf[start + 1] === 97 &&
+        buf[start + 2] === 116 &&
+        buf[start + 3] === 97 &&
+        buf[start + 4] === 58
+      ) {
+        const end = newline > start && buf[newline - 1] === 13 ? newline - 1 : newline;
+        out.push(buf.toString("utf8", start + 5, Math.max(start + 5, end)).trimStart());
       }
-      this.#buffer = this.#buffer.slice(newline + 1);
-      newline = this.#buffer.indexOf("\n");
+      start = newline + 1;
+      newline = buf.indexOf(10, start);
     }
-    if (this.#buffer.length > maxLineChars) {
+    // Copied, so that a short remainder does not hold a large chunk.
+    this.#rest = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    if ((this.#rest?.length ?? 0) > maxLineChars) {
       throw new BenchError(
         "E_BACKEND",
-        `the server sent an event line of over ${maxLineChars} characters (expected OpenAI-compatible server-sent events)`,
+        `the server sent an event line of over ${maxLineChars} bytes (expected OpenAI-compatible server-sent events)`,
       );
     }
     return out;
@@ -203,7 +219,8 @@ class OpenAiModel implements LoadedModel {
   /**
    * POSTs `body` to `path` (below the base URL) and returns the successful answer, retrying what
    * may succeed again (408, 429, 5xx, a refused or reset connection) before any answer byte
-   * arrived. Through undici's connection pool: one keep-alive connection per request in flight.
+   * arrived. Through the project's HTTP/1.1 pool (h1.ts): one keep-alive connection per request
+   * in flight.
    */
   async #post(
     path: string,
@@ -211,28 +228,24 @@ class OpenAiModel implements LoadedModel {
     signal?: AbortSignal,
     maxRetries = this.#s.maxRetries,
   ): Promise<Answer> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.#s.apiKey) headers.authorization = `Bearer ${this.#s.apiKey}`;
     const payload = JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       let answer: Answer;
       try {
-        answer = await dispatchRequest(
+        answer = await sendRequest(
           this.#s.pool,
           {
             path: `${this.#s.basePath}${path}`,
             method: "POST",
-            headers,
+            headers: this.#s.headers,
             body: payload,
-            headersTimeout: this.#s.timeoutMs,
-            bodyTimeout: this.#s.timeoutMs,
           },
           signal,
         );
       } catch (cause) {
         if (signal?.aborted) throw signal.reason;
         const code = (cause as { code?: string }).code ?? "network error";
-        if (code === "UND_ERR_HEADERS_TIMEOUT") throw this.#timedOut(cause);
+        if (code === "H1_TIMEOUT") throw this.#timedOut(cause);
         if (attempt < maxRetries) {
           await sleep(jittered(retryDelayMs(attempt, this.#s.retryBaseMs, null)), signal);
           continue;
@@ -250,7 +263,7 @@ class OpenAiModel implements LoadedModel {
         await boundedText(answer.body, maxErrorBodyChars + 1024).catch(() => ""),
       ).slice(0, maxErrorBodyChars);
       if (retryableStatus(status) && attempt < maxRetries) {
-        const retryAfter = answer.headers["retry-after"];
+        const retryAfter = answer.headers.get("retry-after");
         await sleep(
           jittered(
             retryDelayMs(
@@ -382,89 +395,111 @@ class OpenAiModel implements LoadedModel {
    * when it was parsed. Servers send one token per event; the finish part carries the server's
    * own token counts where it reports usage, else the count of text events.
    */
-  async *stream(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<StreamPart> {
-    {
-      this.#checkRequest(request);
-      const start = performance.now();
-      const response = await this.#post(
-        this.#path(),
-        this.#body(request, true),
-        signal,
-        request.noRetry ? 0 : this.#s.maxRetries,
-      );
-      let events = 0;
-      let finish: GenerateResult["finishReason"] = "stop";
-      let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
-      let done = false;
-      const splitter = new SseSplitter();
-      try {
-        for await (const chunk of response.body) {
-          for (const data of splitter.feed(chunk as Buffer)) {
-            if (data === "[DONE]") {
-              done = true;
-              break;
-            }
-            const event = parseJson(data, "an event", (t) => this.#safe(t));
-            if (event.error) {
-              throw new BenchError(
-                "E_BACKEND",
-                `${this.#where} sent an error event: ${printable(this.#safe(JSON.stringify(event.error)), 240)}`,
-              );
-            }
-            if (event.usage && typeof event.usage === "object") usage = event.usage as typeof usage;
-            const choice = firstChoice(event);
-            if (!choice) continue;
-            const text =
-              this.#s.api === "chat"
-                ? (choice.delta as { content?: unknown } | undefined)?.content
-                : choice.text;
-            if (typeof text === "string" && text !== "") {
-              events += 1;
-              // A server that streams on and on is not answering this request.
-              if (events > request.maxTokens + 64) {
-                throw new BenchError(
-                  "E_BACKEND",
-                  `${this.#where} sent over ${request.maxTokens + 64} text events for max_tokens ${request.maxTokens}`,
-                );
-              }
-              yield { type: "delta", text, tokens: 1, atMs: performance.now() };
-            }
-            if (choice.finish_reason) finish = finishOf(choice.finish_reason);
-          }
-          if (done) break;
+  stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
+    return pushStream<StreamPart>((push, stopped) =>
+      this.streamTo(request, push, signal ? AbortSignal.any([signal, stopped]) : stopped),
+    );
+  }
+
+  /**
+   * The same stream pushed part by part: events are parsed synchronously as each chunk arrives,
+   * with no promise per event or per chunk, so that one process can drive thousands of streams.
+   */
+  async streamTo(
+    request: GenerateRequest,
+    onPart: (part: StreamPart) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    this.#checkRequest(request);
+    const start = performance.now();
+    const response = await this.#post(
+      this.#path(),
+      this.#body(request, true),
+      signal,
+      request.noRetry ? 0 : this.#s.maxRetries,
+    );
+    const chat = this.#s.api === "chat";
+    const maxEvents = request.maxTokens + 64;
+    let events = 0;
+    let finish: GenerateResult["finishReason"] = "stop";
+    let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
+    let done = false;
+    /** Bytes after [DONE] (the chunked end): read within a bound, never waited on. */
+    let after = 0;
+    const splitter = new SseSplitter();
+    const read = (chunk: Buffer) => {
+      if (done) {
+        after += chunk.length;
+        if (after > 65_536) throw new DoneReading();
+        return;
+      }
+      for (const data of splitter.feed(chunk)) {
+        if (data === "[DONE]") {
+          done = true;
+          return;
         }
-        // After [DONE]: the rest (the chunked end) is read within a bound, never waited on.
-        if (done) await response.body.dump({ limit: 65_536 }).catch(() => undefined);
-      } catch (cause) {
+        const event = parseJson(data, "an event", (t) => this.#safe(t));
+        if (event.error) {
+          throw new BenchError(
+            "E_BACKEND",
+            `${this.#where} sent an error event: ${printable(this.#safe(JSON.stringify(event.error)), 240)}`,
+          );
+        }
+        if (event.usage && typeof event.usage === "object") usage = event.usage as typeof usage;
+        const choice = firstChoice(event);
+        if (!choice) continue;
+        const text = chat
+          ? (choice.delta as { content?: unknown } | undefined)?.content
+          : choice.text;
+        if (typeof text === "string" && text !== "") {
+          events += 1;
+          // A server that streams on and on is not answering this request.
+          if (events > maxEvents) {
+            throw new BenchError(
+              "E_BACKEND",
+              `${this.#where} sent over ${maxEvents} text events for max_tokens ${request.maxTokens}`,
+            );
+          }
+          onPart({ type: "delta", text, tokens: 1, atMs: performance.now() });
+        }
+        if (choice.finish_reason) finish = finishOf(choice.finish_reason);
+      }
+    };
+    try {
+      await response.body.each(read);
+    } catch (cause) {
+      if (!(cause instanceof DoneReading)) {
         if (signal?.aborted) throw signal.reason;
         if (cause instanceof BenchError) throw cause;
-        if ((cause as { code?: string }).code === "UND_ERR_BODY_TIMEOUT")
-          throw this.#timedOut(cause);
-        throw new BenchError(
-          "E_BACKEND_RETRYABLE",
-          `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
-          { cause },
-        );
+        if ((cause as { code?: string }).code === "H1_TIMEOUT") throw this.#timedOut(cause);
+        // After [DONE] the answer is whole: a connection lost in its last bytes loses nothing.
+        if (!done) {
+          throw new BenchError(
+            "E_BACKEND_RETRYABLE",
+            `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
+            { cause },
+          );
+        }
       }
-      if (!done) {
-        throw new BenchError(
-          "E_BACKEND_RETRYABLE",
-          `${this.#where} closed the stream after ${events} text event${events === 1 ? "" : "s"} without [DONE]`,
-        );
-      }
-      const completion = count(usage?.completion_tokens) ?? events;
-      const prompt = count(usage?.prompt_tokens) ?? null;
-      this.#stats.engineSeconds += (performance.now() - start) / 1000;
-      this.#stats.tokensEvaluated += completion + (prompt ?? 0);
-      yield {
-        type: "finish",
-        finishReason: finish,
-        promptTokens: prompt,
-        completionTokens: completion,
-        truncatedTokens: 0,
-        atMs: performance.now(),
-      };
     }
+    if (!done) {
+      throw new BenchError(
+        "E_BACKEND_RETRYABLE",
+        `${this.#where} closed the stream after ${events} text event${events === 1 ? "" : "s"} without [DONE]`,
+      );
+    }
+    const completion = count(usage?.completion_tokens) ?? events;
+    const prompt = count(usage?.prompt_tokens) ?? null;
+    this.#stats.engineSeconds += (performance.now() - start) / 1000;
+    this.#stats.tokensEvaluated += completion + (prompt ?? 0);
+    onPart({
+      type: "finish",
+      finishReason: finish,
+      promptTokens: prompt,
+      completionTokens: completion,
+      truncatedTokens: 0,
+      atMs: performance.now(),
+    });
   }
 
   /**
@@ -563,10 +598,8 @@ class OpenAiModel implements LoadedModel {
   }
 
   async dispose(): Promise<void> {
-    // A hung stream must not hold the run: close gracefully for a moment, then tear down.
-    const closing = this.#s.pool.close().then(() => "closed" as const);
-    const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 2000).unref());
-    if ((await Promise.race([closing, late])) === "late") await this.#s.pool.destroy();
+    // Called when the work is over: whatever is still open (a hung stream) is closed.
+    this.#s.pool.close();
   }
 }
 
@@ -591,17 +624,32 @@ export const openaiBackend: Backend<OpenaiBackend> = {
     }
     const baseUrl = options.baseUrl.replace(/\/+$/, "");
     const url = new URL(baseUrl);
+    const timeoutMs = options.timeoutMs ?? 600_000;
+    let headers: string;
+    try {
+      headers = headerLines({
+        "content-type": "application/json",
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+      });
+    } catch {
+      throw new BenchError(
+        "E_BACKEND_LOAD",
+        `openai: the environment variable ${keyName} (backend.apiKeyEnv) holds a line break or NUL, which no API key has`,
+        { hint: `export ${keyName} again with the key alone` },
+      );
+    }
     const settings: Settings = {
       baseUrl,
       basePath: url.pathname.replace(/\/+$/, ""),
-      // Keep-alive connections, as many as requests in flight.
-      // Keep-alive within undici's default idle time (4 s): below uvicorn's 5 s (vLLM, SGLang).
-      pool: new Pool(url.origin),
+      // Keep-alive connections, as many as requests in flight; an idle one is dropped after 4 s,
+      // below uvicorn's 5 s (vLLM, SGLang), or the server's own keep-alive timeout less 1 s.
+      pool: new H1Pool(url.origin, { timeoutMs }),
+      headers,
       model: options.model,
       api: options.api ?? "completions",
       apiKey,
       keyName,
-      timeoutMs: options.timeoutMs ?? 600_000,
+      timeoutMs,
       maxRetries: options.maxRetries ?? 3,
       retryBaseMs: options.retryBaseMs ?? 500,
       ignoreEos: options.ignoreEos ?? true,
@@ -636,7 +684,7 @@ export const openaiBackend: Backend<OpenaiBackend> = {
         await model.loglikelihood({ context: "The sky is", continuations: [" blue"] }, signal);
       }
     } catch (error) {
-      await settings.pool.destroy();
+      settings.pool.close();
       throw error;
     }
     return model;
@@ -646,16 +694,13 @@ export const openaiBackend: Backend<OpenaiBackend> = {
 /** GET /models: the model must be among those served (skipped where the server has no list). */
 async function checkServed(settings: Settings, signal?: AbortSignal): Promise<void> {
   const where = settings.baseUrl;
-  let response: Dispatcher.ResponseData;
+  let response: Answer;
   try {
-    response = await settings.pool.request({
-      path: `${settings.basePath}/models`,
-      method: "GET",
-      headers: settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {},
-      headersTimeout: settings.timeoutMs,
-      bodyTimeout: settings.timeoutMs,
-      ...(signal ? { signal } : {}),
-    });
+    response = await sendRequest(
+      settings.pool,
+      { path: `${settings.basePath}/models`, method: "GET", headers: settings.headers },
+      signal,
+    );
   } catch (cause) {
     if (signal?.aborted) throw signal.reason;
     const code = (cause as { code?: string }).code ?? (cause as Error).message;
@@ -667,7 +712,7 @@ async function checkServed(settings: Settings, signal?: AbortSignal): Promise<vo
   }
   const status = response.statusCode;
   if (status === 401 || status === 403) {
-    await response.body.dump();
+    await response.body.dump({ limit: 65_536 }).catch(() => undefined);
     throw new BenchError(
       "E_BACKEND_LOAD",
       `openai: ${where} refused the API key with HTTP ${status}`,
@@ -679,7 +724,7 @@ async function checkServed(settings: Settings, signal?: AbortSignal): Promise<vo
     );
   }
   if (status < 200 || status >= 300) {
-    await response.body.dump();
+    await response.body.dump({ limit: 65_536 }).catch(() => undefined);
     return;
   }
   const text = await boundedText(response.body, maxLineChars);

@@ -1,3 +1,5 @@
+import type { GenerateRequest, LoadedModel, StreamPart } from "./types.ts";
+
 /**
  * An async iterable fed by a producer that pushes items as they happen (engine callbacks). The
  * producer starts when iteration starts; its failure is thrown to the consumer after the items
@@ -62,6 +64,23 @@ export function pushStream<T>(
         },
       };
     },
+  };
+}
+
+/** A streamed generation in push form: parts go to `onPart`; resolves after the finish part. */
+export type PushParts = (
+  request: GenerateRequest,
+  onPart: (part: StreamPart) => void,
+  signal: AbortSignal,
+) => Promise<void>;
+
+/** A model's stream in push form: its own `streamTo`, else its `stream` read part by part. */
+export function pushParts(model: LoadedModel): PushParts | undefined {
+  if (model.streamTo) return model.streamTo.bind(model);
+  const stream = model.stream?.bind(model);
+  if (!stream) return undefined;
+  return async (request, onPart, signal) => {
+    for await (const part of stream(request, signal)) onPart(part);
   };
 }
 

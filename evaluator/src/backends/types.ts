@@ -178,6 +178,16 @@ export interface LoadedModel {
   generate?(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
   /** The same generation as parts while it happens; it ends with one `finish` part. */
   stream?(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart>;
+  /**
+   * The same parts pushed to `onPart` as they happen, resolving after the finish part: for callers
+   * that time every event of thousands of streams (the load generator), where a promise per part
+   * costs more than the part. Optional; `pushParts` falls back to `stream`.
+   */
+  streamTo?(
+    request: GenerateRequest,
+    onPart: (part: StreamPart) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Tokens the model reads for `text` as a prompt (its own tokenizer, BOS included). */
   countTokens?(text: string): number;
   /** One result per text, in order. */

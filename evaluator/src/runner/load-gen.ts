@@ -1,4 +1,5 @@
-import type { GenerateRequest, StreamPart } from "../backends/types.ts";
+import type { PushParts } from "../backends/stream.ts";
+import type { GenerateRequest } from "../backends/types.ts";
 import { isBenchError } from "../errors/index.ts";
 import { arrivalTimes, type LoadProfile } from "../pure/arrivals.ts";
 import type { RequestTiming } from "../pure/perf.ts";
@@ -37,8 +38,8 @@ export interface LoadOptions {
   stop: StopRule;
   /** The request to send as request `i`. */
   request(i: number): GenerateRequest;
-  /** Sends one request and streams its answer (a model's `stream`). */
-  send(request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart>;
+  /** Sends one request and pushes its answer's parts (`pushParts(model)`). */
+  send: PushParts;
   /** Closed loop: start the streams evenly over this many seconds (default 0). */
   rampUpSeconds?: number;
   /** Open loop: the most requests in flight (default unbounded); later arrivals wait. */
@@ -141,13 +142,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     let outputTokens = 0;
     let error: string | undefined;
     try {
-      for await (const part of options.send(request, signal)) {
-        if (part.type === "delta") chunks.push({ atMs: part.atMs - origin, tokens: part.tokens });
-        else {
-          promptTokens = part.promptTokens ?? 0;
-          outputTokens = part.completionTokens;
-        }
-      }
+      await options.send(
+        request,
+        (part) => {
+          if (part.type === "delta") chunks.push({ atMs: part.atMs - origin, tokens: part.tokens });
+          else {
+            promptTokens = part.promptTokens ?? 0;
+            outputTokens = part.completionTokens;
+          }
+        },
+        signal,
+      );
     } catch (cause) {
       error = signal.aborted && stoppedBy ? "stopped" : causeOf(cause);
     } finally {

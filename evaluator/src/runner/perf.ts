@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { GenerateRequest, LoadedModel, StreamPart } from "../backends/types.ts";
+import { type PushParts, pushParts } from "../backends/stream.ts";
+import type { GenerateRequest, LoadedModel } from "../backends/types.ts";
 import { BenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { PerfRun } from "../generated/suite.ts";
@@ -223,12 +224,12 @@ class ResourceSampler {
 }
 
 /** The model's stream method, or E_CAPABILITY naming the run. */
-function streamOf(model: LoadedModel, where: string) {
-  const stream = model.stream?.bind(model);
-  if (!stream) {
+function streamOf(model: LoadedModel, where: string): PushParts {
+  const send = pushParts(model);
+  if (!send) {
     throw new BenchError("E_CAPABILITY", `${where}: this backend cannot stream generation`);
   }
-  return stream;
+  return send;
 }
 
 const withUnits = (figures: RunFigures, durationSeconds: number) => {
@@ -288,9 +289,7 @@ export async function runPerf(
   // Warm-up: requests one at a time, left out of every figure.
   const warm = requests("warm-up");
   for (let w = 0; w < (run.warmup ?? 1); w++) {
-    for await (const _ of send(warm(w), hooks.signal ?? new AbortController().signal)) {
-      // drained
-    }
+    await send(warm(w), () => undefined, hooks.signal ?? new AbortController().signal);
   }
   const one = async (
     profile: Exclude<LoadProfile, { type: "sweep" }>,
@@ -302,7 +301,7 @@ export async function runPerf(
       profile,
       stop: run.stop,
       request: requests(step ?? "run"),
-      send: (r, signal) => send(r, signal) as AsyncIterable<StreamPart>,
+      send,
       ...(run.rampUpSeconds === undefined ? {} : { rampUpSeconds: run.rampUpSeconds }),
       ...(run.maxInFlight === undefined ? {} : { maxInFlight: run.maxInFlight }),
       ...(hooks.onFinished ? { onFinished: hooks.onFinished } : {}),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openaiBackend } from "../../src/backends/openai.ts";
+import { pushParts } from "../../src/backends/stream.ts";
 import type { LoadedModel } from "../../src/backends/types.ts";
 import { runFigures } from "../../src/pure/perf.ts";
 import { runLoad } from "../../src/runner/load-gen.ts";
@@ -28,11 +29,11 @@ async function served(behave?: (n: number) => Behaviour): Promise<LoadedModel> {
 
 const request = () => ({ prompt: "Tell me a story", maxTokens: 4 });
 
-/** The model's stream method, which the openai backend always has. */
+/** The model's stream in push form, which the openai backend always has. */
 const streamOf = (model: LoadedModel) => {
-  const stream = model.stream?.bind(model);
-  if (!stream) throw new Error("the model cannot stream");
-  return stream;
+  const send = pushParts(model);
+  if (!send) throw new Error("the model cannot stream");
+  return send;
 };
 
 describe("the load generator against an OpenAI-compatible server on loopback", () => {

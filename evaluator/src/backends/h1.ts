@@ -1,0 +1,667 @@
+import net from "node:net";
+import tls from "node:tls";
+
+/**
+ * A lean HTTP/1.1 client for the `openai` backend and `bench load`: keep-alive connections, one
+ * request in flight per connection (no pipelining), each request written in one `write`, and the
+ * answer parsed as its bytes arrive and handed to synchronous callbacks. A load generator spends
+ * its time per request and per event, so it cannot afford a general client's layers (undici's
+ * reached 0.6× autocannon's rate on the same endpoint; ADR 0009).
+ *
+ * Every answer is hostile: the head is bounded, lengths and chunk sizes are checked, a
+ * `Transfer-Encoding` other than chunked is refused, and a connection whose answer was not read to
+ * its exact end is never reused. Errors carry a `code`: a system error's own (ECONNREFUSED,
+ * ECONNRESET, …), or one of `H1_TIMEOUT`, `H1_CLOSED`, `H1_PROTOCOL`, `H1_ABORTED`.
+ */
+
+/** The most bytes of a response head (status line and headers): undici's and Node's 16 KiB ×4. */
+export const maxHeadBytes = 64 * 1024;
+/** The most bytes of a chunk-size line or of the trailers after the last chunk. */
+const maxChunkLineBytes = 1024;
+const maxTrailerBytes = 16 * 1024;
+/** An idle connection is dropped after this long, or the server's keep-alive timeout less 1 s. */
+const defaultKeepAliveMs = 4000;
+
+export type H1ErrorCode = "H1_TIMEOUT" | "H1_CLOSED" | "H1_PROTOCOL" | "H1_ABORTED";
+
+export class H1Error extends Error {
+  readonly code: H1ErrorCode | string;
+  /** Whether any byte of the answer had arrived when it failed. */
+  readonly answered: boolean;
+  constructor(code: H1ErrorCode | string, message: string, answered: boolean, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "H1Error";
+    this.code = code;
+    this.answered = answered;
+  }
+}
+
+/** What a request's answer is handed to, synchronously, as its bytes arrive. */
+export interface ResponseHandler {
+  /** The status and headers (names lower-cased; repeated headers joined with ", "). */
+  onHead(status: number, headers: Map<string, string>): void;
+  /**
+   * A piece of the body (chunked framing removed). It is a view of a buffer the next read
+   * overwrites: copy what is kept past the call.
+   */
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  /** The request failed; nothing more is called. */
+  onError(error: H1Error): void;
+}
+
+export interface H1Request {
+  method: "GET" | "POST";
+  /** The request target, starting with "/". */
+  path: string;
+  /** Header lines, each "name: value\r\n" (see `headerLines`). */
+  headers: string;
+  body?: string;
+}
+
+/** Header lines for `H1Request.headers`: a value holding CR, LF or NUL is refused, never sent. */
+export function headerLines(headers: Record<string, string>): string {
+  let out = "";
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
+      throw new H1Error(
+        "H1_PROTOCOL",
+        `the header ${JSON.stringify(name.slice(0, 40))} holds a character HTTP does not allow (a line break?)`,
+        false,
+      );
+    }
+    out += `${name}: ${value}\r\n`;
+  }
+  return out;
+}
+
+/**
+ * Bytes to keep past the read that brought them: a copy when they still lie in the shared read
+ * buffer (`buf` is that read's `data` itself), else `buf` (already a copy made by concat).
+ */
+const own = (buf: Buffer, data: Buffer): Buffer => (buf === data ? Buffer.from(buf) : buf);
+
+/** Where a connection's parser is. */
+const State = {
+  Idle: 0,
+  Head: 1,
+  Length: 2,
+  ChunkSize: 3,
+  ChunkData: 4,
+  ChunkEnd: 5,
+  Trailers: 6,
+  UntilClose: 7,
+} as const;
+type State = (typeof State)[keyof typeof State];
+
+const CRLF2 = Buffer.from("\r\n\r\n");
+
+/** The characters of a header name (RFC 9110 token), by char code. */
+const tchar = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  tchar[c.charCodeAt(0)] = 1;
+}
+
+class Connection {
+  readonly socket: net.Socket;
+  readonly pool: H1Pool;
+  state: State = State.Idle;
+  handler: ResponseHandler | undefined;
+  /** Bytes of a head, a chunk-size line or trailers not yet complete. */
+  pending: Buffer | undefined;
+  remaining = 0;
+  reusable = true;
+  answered = false;
+  /** Whether it ever completed a request (a reused connection may have been closed by the server). */
+  used = false;
+  idleSince = 0;
+  /** Whether it waits in the pool's idle list. */
+  idle = false;
+  keepAliveMs = defaultKeepAliveMs;
+  connected = false;
+  /** The signal that aborts the request in flight (watched by the pool). */
+  signal: AbortSignal | undefined;
+
+  constructor(pool: H1Pool, connect: (onread: net.OnReadOpts) => net.Socket, tls: boolean) {
+    this.pool = pool;
+    // Plain TCP: reads land in the pool's one buffer and come straight to the parser, past the
+    // socket's stream machinery; nothing keeps a view of that buffer beyond the call (see `own`).
+    // TLS reads come as 'data' events.
+    const socket = connect({
+      buffer: pool.readBuffer,
+      callback: (bytes: number, buffer: Uint8Array) => {
+        this.#data(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+        return true;
+      },
+    });
+    if (tls) socket.on("data", (data: Buffer) => this.#data(data));
+    this.socket = socket;
+    socket.on("end", () => this.#closed());
+    socket.on("close", () => this.#closed());
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      this.fail(
+        new H1Error(error.code ?? "H1_CLOSED", error.code ?? error.message, this.answered, error),
+      ),
+    );
+    socket.on("timeout", () => {
+      if (this.handler) {
+        this.fail(
+          new H1Error("H1_TIMEOUT", `nothing arrived for ${pool.timeoutMs} ms`, this.answered),
+        );
+      } else this.destroy();
+    });
+    socket.setTimeout(pool.timeoutMs);
+  }
+
+  start(request: Buffer, handler: ResponseHandler, signal: AbortSignal | undefined): void {
+    this.handler = handler;
+    this.state = State.Head;
+    this.answered = false;
+    this.pending = undefined;
+    if (signal) {
+      this.signal = signal;
+      this.pool.watch(signal, this);
+    }
+    this.socket.write(request);
+  }
+
+  #data(data: Buffer): void {
+    if (!this.handler) {
+      // Bytes nobody asked for: the connection cannot be trusted again.
+      this.destroy();
+      return;
+    }
+    this.answered = true;
+    try {
+      this.#parse(data);
+    } catch (error) {
+      this.fail(
+        error instanceof H1Error
+          ? error
+          : new H1Error("H1_PROTOCOL", String((error as Error).message), true, error),
+      );
+    }
+  }
+
+  #parse(input: Buffer): void {
+    let data = input;
+    while (this.handler) {
+      switch (this.state) {
+        case State.Head: {
+          const from = this.pending ? Math.max(0, this.pending.length - 3) : 0;
+          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
+          const end = buf.indexOf(CRLF2, from);
+          if (end < 0) {
+            if (buf.length > maxHeadBytes) {
+              throw new H1Error(
+                "H1_PROTOCOL",
+                `the response head is over ${maxHeadBytes} bytes`,
+                true,
+              );
+            }
+            this.pending = own(buf, data);
+            return;
+          }
+          if (end > maxHeadBytes) {
+            throw new H1Error(
+              "H1_PROTOCOL",
+              `the response head is over ${maxHeadBytes} bytes`,
+              true,
+            );
+          }
+          this.pending = undefined;
+          const informational = this.#head(buf.toString("latin1", 0, end));
+          data = buf.subarray(end + 4);
+          if (informational) continue;
+          if ((this.state as State) === State.Length && this.remaining === 0) {
+            this.#complete(data);
+            return;
+          }
+          if (data.length === 0) return;
+          break;
+        }
+        case State.Length: {
+          if (data.length === 0) return;
+          if (data.length < this.remaining) {
+            this.remaining -= data.length;
+            this.handler.onData(data);
+            return;
+          }
+          const piece = data.subarray(0, this.remaining);
+          data = data.subarray(this.remaining);
+          this.remaining = 0;
+          this.handler.onData(piece);
+          this.#complete(data);
+          return;
+        }
+        case State.ChunkSize: {
+          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
+          const eol = buf.indexOf(10);
+          if (eol < 0) {
+            if (buf.length > maxChunkLineBytes) {
+              throw new H1Error("H1_PROTOCOL", "a chunk-size line is over 1,024 bytes", true);
+            }
+            this.pending = own(buf, data);
+            return;
+          }
+          this.pending = undefined;
+          if (eol === 0 || buf[eol - 1] !== 13) {
+            throw new H1Error("H1_PROTOCOL", "a chunk-size line does not end in CRLF", true);
+          }
+          const line = buf.toString("latin1", 0, eol - 1);
+          const semicolon = line.indexOf(";");
+          const hex = (semicolon < 0 ? line : line.slice(0, semicolon)).trimEnd();
+          if (!/^[0-9A-Fa-f]{1,12}$/.test(hex)) {
+            throw new H1Error(
+              "H1_PROTOCOL",
+              `a chunk size is not hexadecimal: ${JSON.stringify(line.slice(0, 40))}`,
+              true,
+            );
+          }
+          const size = Number.parseInt(hex, 16);
+          data = buf.subarray(eol + 1);
+          if (size === 0) {
+            this.state = State.Trailers;
+            this.remaining = 0;
+          } else {
+            this.state = State.ChunkData;
+            this.remaining = size;
+          }
+          break;
+        }
+        case State.ChunkData: {
+          if (data.length === 0) return;
+          if (data.length <= this.remaining) {
+            this.remaining -= data.length;
+            this.handler.onData(data);
+            if (this.remaining === 0) this.#chunkEnd();
+            return;
+          }
+          const piece = data.subarray(0, this.remaining);
+          data = data.subarray(this.remaining);
+          this.remaining = 0;
+          this.handler.onData(piece);
+          this.#chunkEnd();
+          break;
+        }
+        case State.ChunkEnd: {
+          // The CRLF after a chunk's data, which may arrive split.
+          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
+          if (buf.length < 2) {
+            if (buf.length === 1 && buf[0] !== 13) {
+              throw new H1Error("H1_PROTOCOL", "a chunk's data is not followed by CRLF", true);
+            }
+            this.pending = own(buf, data);
+            return;
+          }
+          this.pending = undefined;
+          if (buf[0] !== 13 || buf[1] !== 10) {
+            throw new H1Error("H1_PROTOCOL", "a chunk's data is not followed by CRLF", true);
+          }
+          data = buf.subarray(2);
+          this.state = State.ChunkSize;
+          break;
+        }
+        case State.Trailers: {
+          // Trailer lines after the last chunk, up to an empty line.
+          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
+          if (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) {
+            this.pending = undefined;
+            this.#complete(buf.subarray(2));
+            return;
+          }
+          const end = buf.indexOf(CRLF2);
+          if (end < 0) {
+            if (buf.length > maxTrailerBytes) {
+              throw new H1Error("H1_PROTOCOL", "the trailers are over 16 KiB", true);
+            }
+            this.pending = own(buf, data);
+            return;
+          }
+          this.pending = undefined;
+          this.#complete(buf.subarray(end + 4));
+          return;
+        }
+        case State.UntilClose: {
+          if (data.length > 0) this.handler.onData(data);
+          return;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  #chunkEnd(): void {
+    this.state = State.ChunkEnd;
+  }
+
+  /** Parses a head; true when it was an informational (1xx) answer that another head follows. */
+  #head(text: string): boolean {
+    // The status line: HTTP/1.x, a space, three digits, then a reason phrase or nothing.
+    const v = text.charCodeAt(7);
+    const d0 = text.charCodeAt(9) - 48;
+    const d1 = text.charCodeAt(10) - 48;
+    const d2 = text.charCodeAt(11) - 48;
+    const after = text.charCodeAt(12);
+    if (
+      !text.startsWith("HTTP/1.") ||
+      (v !== 48 && v !== 49) ||
+      text.charCodeAt(8) !== 32 ||
+      !(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) ||
+      !(after === 32 || after === 13 || Number.isNaN(after))
+    ) {
+      const first = text.slice(0, Math.max(0, text.indexOf("\r\n")) || 60);
+      throw new H1Error(
+        "H1_PROTOCOL",
+        `the server did not answer in HTTP/1.1 (its first line: ${JSON.stringify(first.slice(0, 60))})`,
+        true,
+      );
+    }
+    const code = d0 * 100 + d1 * 10 + d2;
+    const headers = new Map<string, string>();
+    let at = text.indexOf("\r\n");
+    while (at >= 0) {
+      const start = at + 2;
+      let end = text.indexOf("\r\n", start);
+      if (end < 0) end = text.length;
+      let colon = start;
+      while (colon < end) {
+        const c = text.charCodeAt(colon);
+        if (c === 58 || c > 127 || tchar[c] === 0) break;
+        colon++;
+      }
+      if (colon === start || text.charCodeAt(colon) !== 58 || colon >= end) {
+        throw new H1Error(
+          "H1_PROTOCOL",
+          `the server sent a malformed header line: ${JSON.stringify(text.slice(start, Math.min(end, start + 60)))}`,
+          true,
+        );
+      }
+      let from = colon + 1;
+      let to = end;
+      while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+      while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+      const name = text.slice(start, colon).toLowerCase();
+      const value = text.slice(from, to);
+      const seen = headers.get(name);
+      headers.set(name, seen === undefined ? value : `${seen}, ${value}`);
+      at = end < text.length ? end : -1;
+    }
+    if (code < 200) {
+      if (code === 101) {
+        throw new H1Error("H1_PROTOCOL", "the server switched protocols (HTTP 101)", true);
+      }
+      this.state = State.Head;
+      return true;
+    }
+    const connection = headers.get("connection");
+    this.reusable =
+      v === 49 && (connection === undefined || !/(?:^|,)\s*close\s*(?:,|$)/i.test(connection));
+    const keepAlive = /(?:^|,)\s*timeout=(\d{1,6})/i.exec(headers.get("keep-alive") ?? "");
+    if (keepAlive) {
+      this.keepAliveMs = Math.min(defaultKeepAliveMs, Number(keepAlive[1]) * 1000 - 1000);
+    }
+    const te = headers.get("transfer-encoding");
+    const cl = headers.get("content-length");
+    if (te !== undefined) {
+      if (!/(?:^|,)\s*chunked\s*$/i.test(te) || /chunked\s*,/i.test(te)) {
+        throw new H1Error(
+          "H1_PROTOCOL",
+          `the server sent Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} (only chunked is read)`,
+          true,
+        );
+      }
+      // Both framings: the chunked one wins and the connection is not reused (RFC 9112 §6.3).
+      if (cl !== undefined) this.reusable = false;
+      this.state = State.ChunkSize;
+    } else if (code === 204 || code === 304) {
+      this.state = State.Length;
+      this.remaining = 0;
+    } else if (cl !== undefined) {
+      const values = cl.split(",").map((v) => v.trim());
+      if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) {
+        throw new H1Error(
+          "H1_PROTOCOL",
+          `the server sent an invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`,
+          true,
+        );
+      }
+      this.state = State.Length;
+      this.remaining = Number(values[0]);
+    } else {
+      this.state = State.UntilClose;
+      this.reusable = false;
+    }
+    this.handler?.onHead(code, headers);
+    return false;
+  }
+
+  #complete(rest: Buffer): void {
+    const handler = this.handler;
+    // Failed already (a handler aborted it): nothing to complete.
+    if (!handler) return;
+    this.#detach();
+    this.state = State.Idle;
+    this.used = true;
+    // Bytes beyond the answer: the server is not speaking one answer per request.
+    if (rest.length > 0 || !this.reusable) this.destroy();
+    else this.pool.release(this);
+    // The connection may already serve the next request: a handler's throw must not fail that one.
+    try {
+      handler.onEnd();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  #closed(): void {
+    if (this.handler && this.state === State.UntilClose) {
+      this.#complete(Buffer.alloc(0));
+      this.destroy();
+      return;
+    }
+    if (this.handler) {
+      this.fail(
+        new H1Error(
+          "H1_CLOSED",
+          this.answered
+            ? "the server closed the connection mid-answer"
+            : "the server closed the connection without answering",
+          this.answered,
+        ),
+      );
+      return;
+    }
+    this.destroy();
+  }
+
+  #detach(): void {
+    if (this.signal) this.pool.unwatch(this.signal, this);
+    this.signal = undefined;
+    this.handler = undefined;
+  }
+
+  /** Fails the request in flight, if any, and closes the connection. */
+  fail(error: H1Error): void {
+    const handler = this.handler;
+    this.#detach();
+    this.destroy();
+    handler?.onError(error);
+  }
+
+  destroy(): void {
+    this.state = State.Idle;
+    this.pool.forget(this);
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+}
+
+/** What `H1Pool.request` returns: a request's controls, which do nothing once it has ended. */
+export interface RequestHandle {
+  abort(reason?: unknown): void;
+  pause(): void;
+  resume(): void;
+}
+
+const noHandle: RequestHandle = { abort() {}, pause() {}, resume() {} };
+
+/** Keep-alive connections to one origin: as many as requests in flight, idle ones reused. */
+export class H1Pool {
+  readonly timeoutMs: number;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #tls: boolean;
+  readonly #hostHeader: string;
+  readonly #idle: Connection[] = [];
+  readonly #all = new Set<Connection>();
+  /**
+   * The connections each signal would abort, with one listener per signal: thousands of requests
+   * share a load run's signal, and a listener each would make every removal walk all the others.
+   */
+  readonly #watched = new WeakMap<AbortSignal, Set<Connection>>();
+  /** Every connection's reads land here, one at a time, and are parsed before the next. */
+  readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  #closed = false;
+
+  constructor(origin: string, options: { timeoutMs: number }) {
+    const url = new URL(origin);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TypeError(`not an http(s) origin: ${origin}`);
+    }
+    this.#tls = url.protocol === "https:";
+    this.#host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.#port = Number(url.port || (this.#tls ? 443 : 80));
+    this.#hostHeader = url.host;
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  /**
+   * Sends `request`; its answer goes to `handler`. `signal`, or the handle's `abort`, stops it (the
+   * connection closes); `pause` and `resume` hold the answer's bytes back while a reader is busy.
+   */
+  request(request: H1Request, handler: ResponseHandler, signal?: AbortSignal): RequestHandle {
+    if (this.#closed) {
+      handler.onError(new H1Error("H1_CLOSED", "the client is closed", false));
+      return noHandle;
+    }
+    if (signal?.aborted) {
+      handler.onError(new H1Error("H1_ABORTED", "the request was aborted", false, signal.reason));
+      return noHandle;
+    }
+    const body = request.body ?? "";
+    const head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.#hostHeader}\r\n${request.headers}${
+      request.method === "POST" || body !== ""
+        ? `content-length: ${Buffer.byteLength(body)}\r\n`
+        : ""
+    }\r\n`;
+    const bytes = Buffer.from(head + body);
+    const connection = this.#connection();
+    connection.start(bytes, handler, signal);
+    return {
+      abort(reason?: unknown) {
+        if (connection.handler === handler) {
+          connection.fail(
+            new H1Error("H1_ABORTED", "the request was aborted", connection.answered, reason),
+          );
+        }
+      },
+      pause() {
+        if (connection.handler === handler) connection.socket.pause();
+      },
+      resume() {
+        if (connection.handler === handler) connection.socket.resume();
+      },
+    };
+  }
+
+  #connection(): Connection {
+    const now = performance.now();
+    for (;;) {
+      const idle = this.#idle.pop();
+      if (!idle) break;
+      idle.idle = false;
+      if (!idle.socket.destroyed && now - idle.idleSince < idle.keepAliveMs) return idle;
+      idle.destroy();
+    }
+    const connection = new Connection(
+      this,
+      (onread) => {
+        const socket = this.#tls
+          ? tls.connect({
+              host: this.#host,
+              port: this.#port,
+              ...(net.isIP(this.#host) ? {} : { servername: this.#host }),
+              ALPNProtocols: ["http/1.1"],
+            })
+          : net.connect({ host: this.#host, port: this.#port, onread });
+        socket.setNoDelay(true);
+        return socket;
+      },
+      this.#tls,
+    );
+    this.#all.add(connection);
+    return connection;
+  }
+
+  watch(signal: AbortSignal, connection: Connection): void {
+    let set = this.#watched.get(signal);
+    if (!set) {
+      const connections = new Set<Connection>();
+      set = connections;
+      this.#watched.set(signal, connections);
+      signal.addEventListener(
+        "abort",
+        () => {
+          this.#watched.delete(signal);
+          for (const c of [...connections]) {
+            c.fail(new H1Error("H1_ABORTED", "the request was aborted", c.answered, signal.reason));
+          }
+        },
+        { once: true },
+      );
+    }
+    set.add(connection);
+  }
+
+  unwatch(signal: AbortSignal, connection: Connection): void {
+    this.#watched.get(signal)?.delete(connection);
+  }
+
+  release(connection: Connection): void {
+    if (this.#closed) {
+      connection.destroy();
+      return;
+    }
+    connection.idleSince = performance.now();
+    connection.idle = true;
+    if (connection.socket.isPaused()) connection.socket.resume();
+    this.#idle.push(connection);
+  }
+
+  forget(connection: Connection): void {
+    this.#all.delete(connection);
+    if (!connection.idle) return;
+    connection.idle = false;
+    const at = this.#idle.indexOf(connection);
+    if (at >= 0) this.#idle.splice(at, 1);
+  }
+
+  /** Open connections (idle or busy). */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  /** Closes every connection; requests in flight fail with H1_CLOSED. */
+  close(): void {
+    this.#closed = true;
+    for (const connection of this.#idle) connection.idle = false;
+    this.#idle.length = 0;
+    for (const connection of [...this.#all]) {
+      connection.fail(new H1Error("H1_CLOSED", "the client was closed", connection.answered));
+    }
+    this.#idle.length = 0;
+  }
+}

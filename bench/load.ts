@@ -2,14 +2,14 @@
  * Is bench load's generator fast enough to measure a server, not itself? The same loopback
  * endpoint (bench/load-server.ts, its own process) is driven by autocannon and by bench's
  * generator (runLoad through the openai backend), plain JSON and server-sent events, each for the
- * same time with the same connections, in alternating rounds (this machine's speed drifts: the
- * median ratio of the rounds is the figure); then 10,000 virtual users hold streams open while the
+ * same time with the same connections, in rounds that alternate which goes first (this machine's
+ * speed drifts: the median ratio of the rounds is the figure); then 10,000 virtual users hold streams open while the
  * generator's peak RSS is sampled. Where `taskset` exists and there are two cores or more, the
  * server runs on the last core and the generators on the first, as wrk's authors advise, so that
  * neither takes the other's CPU. Each line also gives the generator's own CPU time per request.
  * Prints numbers; asserts nothing.
  *
- *   npm run bench:load -- [--connections 50] [--seconds 10] [--rounds 3] [--users 10000]
+ *   npm run bench:load -- [--connections 50] [--seconds 10] [--rounds 5] [--users 10000]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     seconds: { type: "string", default: "10" },
     users: { type: "string", default: "10000" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
   },
 });
 const connections = Number(values.connections);
@@ -136,8 +136,11 @@ for (const stream of [false, true]) {
   const server = await startServer(["--events", "8"]);
   try {
     for (let round = 1; round <= rounds; round++) {
-      const a = await timed(() => cannon(server.url, stream));
+      // Alternate which goes first, so that a drift in the machine's speed favours neither.
+      const first = round % 2 === 1;
+      const a1 = first ? await timed(() => cannon(server.url, stream)) : undefined;
       const b = await timed(() => ours(server.url, stream));
+      const a = a1 ?? (await timed(() => cannon(server.url, stream)));
       ratios.push(b.rps / a.rps);
       console.log(
         `${mode} round ${round}: autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req)  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req)  ratio ${(b.rps / a.rps).toFixed(2)}×`,

@@ -39,7 +39,7 @@ export class H1Error extends Error {
 /** What a request's answer is handed to, synchronously, as its bytes arrive. */
 export interface ResponseHandler {
   /** The status and headers (names lower-cased; repeated headers joined with ", "). */
-  onHead(status: number, headers: Map<string, string>): void;
+  onHead(status: number, headers: ReadonlyMap<string, string>): void;
   /**
    * A piece of the body (chunked framing removed). It is a view of a buffer the next read
    * overwrites: copy what is kept past the call.
@@ -100,6 +100,139 @@ const CRLF2 = Buffer.from("\r\n\r\n");
 const tchar = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
   tchar[c.charCodeAt(0)] = 1;
+}
+
+/** A response head, parsed. */
+export interface Head {
+  status: number;
+  /** Names lower-cased; repeated headers joined with ", ". Shared between answers: read only. */
+  headers: ReadonlyMap<string, string>;
+  /** How the body ends: after `length` bytes, at the last chunk, or when the server closes. */
+  framing: "length" | "chunked" | "close";
+  length: number;
+  /** Whether the connection may carry another request. */
+  reusable: boolean;
+  /** The server's keep-alive timeout less 1 s (at most 4 s), where it says one. */
+  keepAliveMs?: number;
+}
+
+/**
+ * Parses a response head (status line and header lines, without the blank line that ends it).
+ * Throws H1_PROTOCOL for anything that is not an HTTP/1.x head this client can read: a malformed
+ * status or header line, a Transfer-Encoding other than chunked, an invalid or conflicting
+ * Content-Length, or 101 Switching Protocols.
+ */
+export function parseHead(text: string): Head {
+  // The status line: HTTP/1.x, a space, three digits, then a reason phrase or nothing.
+  const v = text.charCodeAt(7);
+  const d0 = text.charCodeAt(9) - 48;
+  const d1 = text.charCodeAt(10) - 48;
+  const d2 = text.charCodeAt(11) - 48;
+  const after = text.charCodeAt(12);
+  if (
+    !text.startsWith("HTTP/1.") ||
+    (v !== 48 && v !== 49) ||
+    text.charCodeAt(8) !== 32 ||
+    !(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) ||
+    !(after === 32 || after === 13 || Number.isNaN(after))
+  ) {
+    const first = text.slice(0, Math.max(0, text.indexOf("\r\n")) || 60);
+    throw new H1Error(
+      "H1_PROTOCOL",
+      `the server did not answer in HTTP/1.1 (its first line: ${JSON.stringify(first.slice(0, 60))})`,
+      true,
+    );
+  }
+  const code = d0 * 100 + d1 * 10 + d2;
+  const headers = new Map<string, string>();
+  let at = text.indexOf("\r\n");
+  while (at >= 0) {
+    const start = at + 2;
+    let end = text.indexOf("\r\n", start);
+    if (end < 0) end = text.length;
+    let colon = start;
+    while (colon < end) {
+      const c = text.charCodeAt(colon);
+      if (c === 58 || c > 127 || tchar[c] === 0) break;
+      colon++;
+    }
+    if (colon === start || text.charCodeAt(colon) !== 58 || colon >= end) {
+      throw new H1Error(
+        "H1_PROTOCOL",
+        `the server sent a malformed header line: ${JSON.stringify(text.slice(start, Math.min(end, start + 60)))}`,
+        true,
+      );
+    }
+    let from = colon + 1;
+    let to = end;
+    while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+    while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+    const name = text.slice(start, colon).toLowerCase();
+    const value = text.slice(from, to);
+    if (/[\0\r\n]/.test(value)) {
+      throw new H1Error(
+        "H1_PROTOCOL",
+        `the server sent a header ${JSON.stringify(name.slice(0, 40))} whose value holds a line break or NUL`,
+        true,
+      );
+    }
+    const seen = headers.get(name);
+    headers.set(name, seen === undefined ? value : `${seen}, ${value}`);
+    at = end < text.length ? end : -1;
+  }
+  if (code < 200) {
+    if (code === 101) {
+      throw new H1Error("H1_PROTOCOL", "the server switched protocols (HTTP 101)", true);
+    }
+    return { status: code, headers, framing: "length", length: 0, reusable: true };
+  }
+  const connection = headers.get("connection");
+  let reusable =
+    v === 49 && (connection === undefined || !/(?:^|,)\s*close\s*(?:,|$)/i.test(connection));
+  const keepAlive = /(?:^|,)\s*timeout=(\d{1,6})/i.exec(headers.get("keep-alive") ?? "");
+  const keepAliveMs = keepAlive
+    ? Math.max(0, Math.min(defaultKeepAliveMs, Number(keepAlive[1]) * 1000 - 1000))
+    : undefined;
+  const te = headers.get("transfer-encoding");
+  const cl = headers.get("content-length");
+  let framing: Head["framing"];
+  let length = 0;
+  if (te !== undefined) {
+    if (!/(?:^|,)\s*chunked\s*$/i.test(te) || /chunked\s*,/i.test(te)) {
+      throw new H1Error(
+        "H1_PROTOCOL",
+        `the server sent Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} (only chunked is read)`,
+        true,
+      );
+    }
+    // Both framings: the chunked one wins and the connection is not reused (RFC 9112 §6.3).
+    if (cl !== undefined) reusable = false;
+    framing = "chunked";
+  } else if (code === 204 || code === 304) {
+    framing = "length";
+  } else if (cl !== undefined) {
+    const values = cl.split(",").map((value) => value.trim());
+    if (!values.every((value) => /^\d{1,15}$/.test(value) && value === values[0])) {
+      throw new H1Error(
+        "H1_PROTOCOL",
+        `the server sent an invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`,
+        true,
+      );
+    }
+    framing = "length";
+    length = Number(values[0]);
+  } else {
+    framing = "close";
+    reusable = false;
+  }
+  return {
+    status: code,
+    headers,
+    framing,
+    length,
+    reusable,
+    ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
+  };
 }
 
 class Connection {
@@ -336,104 +469,21 @@ class Connection {
     this.state = State.ChunkEnd;
   }
 
-  /** Parses a head; true when it was an informational (1xx) answer that another head follows. */
+  /** Applies a head; true when it was an informational (1xx) answer that another head follows. */
   #head(text: string): boolean {
-    // The status line: HTTP/1.x, a space, three digits, then a reason phrase or nothing.
-    const v = text.charCodeAt(7);
-    const d0 = text.charCodeAt(9) - 48;
-    const d1 = text.charCodeAt(10) - 48;
-    const d2 = text.charCodeAt(11) - 48;
-    const after = text.charCodeAt(12);
-    if (
-      !text.startsWith("HTTP/1.") ||
-      (v !== 48 && v !== 49) ||
-      text.charCodeAt(8) !== 32 ||
-      !(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) ||
-      !(after === 32 || after === 13 || Number.isNaN(after))
-    ) {
-      const first = text.slice(0, Math.max(0, text.indexOf("\r\n")) || 60);
-      throw new H1Error(
-        "H1_PROTOCOL",
-        `the server did not answer in HTTP/1.1 (its first line: ${JSON.stringify(first.slice(0, 60))})`,
-        true,
-      );
-    }
-    const code = d0 * 100 + d1 * 10 + d2;
-    const headers = new Map<string, string>();
-    let at = text.indexOf("\r\n");
-    while (at >= 0) {
-      const start = at + 2;
-      let end = text.indexOf("\r\n", start);
-      if (end < 0) end = text.length;
-      let colon = start;
-      while (colon < end) {
-        const c = text.charCodeAt(colon);
-        if (c === 58 || c > 127 || tchar[c] === 0) break;
-        colon++;
-      }
-      if (colon === start || text.charCodeAt(colon) !== 58 || colon >= end) {
-        throw new H1Error(
-          "H1_PROTOCOL",
-          `the server sent a malformed header line: ${JSON.stringify(text.slice(start, Math.min(end, start + 60)))}`,
-          true,
-        );
-      }
-      let from = colon + 1;
-      let to = end;
-      while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
-      while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
-      const name = text.slice(start, colon).toLowerCase();
-      const value = text.slice(from, to);
-      const seen = headers.get(name);
-      headers.set(name, seen === undefined ? value : `${seen}, ${value}`);
-      at = end < text.length ? end : -1;
-    }
-    if (code < 200) {
-      if (code === 101) {
-        throw new H1Error("H1_PROTOCOL", "the server switched protocols (HTTP 101)", true);
-      }
+    const head = this.pool.parseHead(text);
+    if (head.status < 200) {
       this.state = State.Head;
       return true;
     }
-    const connection = headers.get("connection");
-    this.reusable =
-      v === 49 && (connection === undefined || !/(?:^|,)\s*close\s*(?:,|$)/i.test(connection));
-    const keepAlive = /(?:^|,)\s*timeout=(\d{1,6})/i.exec(headers.get("keep-alive") ?? "");
-    if (keepAlive) {
-      this.keepAliveMs = Math.min(defaultKeepAliveMs, Number(keepAlive[1]) * 1000 - 1000);
-    }
-    const te = headers.get("transfer-encoding");
-    const cl = headers.get("content-length");
-    if (te !== undefined) {
-      if (!/(?:^|,)\s*chunked\s*$/i.test(te) || /chunked\s*,/i.test(te)) {
-        throw new H1Error(
-          "H1_PROTOCOL",
-          `the server sent Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} (only chunked is read)`,
-          true,
-        );
-      }
-      // Both framings: the chunked one wins and the connection is not reused (RFC 9112 §6.3).
-      if (cl !== undefined) this.reusable = false;
-      this.state = State.ChunkSize;
-    } else if (code === 204 || code === 304) {
+    this.reusable = head.reusable;
+    if (head.keepAliveMs !== undefined) this.keepAliveMs = head.keepAliveMs;
+    if (head.framing === "chunked") this.state = State.ChunkSize;
+    else if (head.framing === "length") {
       this.state = State.Length;
-      this.remaining = 0;
-    } else if (cl !== undefined) {
-      const values = cl.split(",").map((v) => v.trim());
-      if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) {
-        throw new H1Error(
-          "H1_PROTOCOL",
-          `the server sent an invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`,
-          true,
-        );
-      }
-      this.state = State.Length;
-      this.remaining = Number(values[0]);
-    } else {
-      this.state = State.UntilClose;
-      this.reusable = false;
-    }
-    this.handler?.onHead(code, headers);
+      this.remaining = head.length;
+    } else this.state = State.UntilClose;
+    this.handler?.onHead(head.status, head.headers);
     return false;
   }
 
@@ -508,6 +558,28 @@ export interface RequestHandle {
 
 const noHandle: RequestHandle = { abort() {}, pause() {}, resume() {} };
 
+/** A request's controls: they act only while its connection still serves it. */
+class Handle implements RequestHandle {
+  readonly #connection: Connection;
+  readonly #handler: ResponseHandler;
+  constructor(connection: Connection, handler: ResponseHandler) {
+    this.#connection = connection;
+    this.#handler = handler;
+  }
+  abort(reason?: unknown): void {
+    const c = this.#connection;
+    if (c.handler === this.#handler) {
+      c.fail(new H1Error("H1_ABORTED", "the request was aborted", c.answered, reason));
+    }
+  }
+  pause(): void {
+    if (this.#connection.handler === this.#handler) this.#connection.socket.pause();
+  }
+  resume(): void {
+    if (this.#connection.handler === this.#handler) this.#connection.socket.resume();
+  }
+}
+
 /** Keep-alive connections to one origin: as many as requests in flight, idle ones reused. */
 export class H1Pool {
   readonly timeoutMs: number;
@@ -522,6 +594,12 @@ export class H1Pool {
    * share a load run's signal, and a listener each would make every removal walk all the others.
    */
   readonly #watched = new WeakMap<AbortSignal, Set<Connection>>();
+  /**
+   * The last head parsed and its text: a server sends the same head answer after answer (its
+   * Date changes once a second), so most heads are a string comparison.
+   */
+  #lastHeadText = "";
+  #lastHead: Head | undefined;
   /** Every connection's reads land here, one at a time, and are parsed before the next. */
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   #closed = false;
@@ -560,21 +638,7 @@ export class H1Pool {
     const bytes = Buffer.from(head + body);
     const connection = this.#connection();
     connection.start(bytes, handler, signal);
-    return {
-      abort(reason?: unknown) {
-        if (connection.handler === handler) {
-          connection.fail(
-            new H1Error("H1_ABORTED", "the request was aborted", connection.answered, reason),
-          );
-        }
-      },
-      pause() {
-        if (connection.handler === handler) connection.socket.pause();
-      },
-      resume() {
-        if (connection.handler === handler) connection.socket.resume();
-      },
-    };
+    return new Handle(connection, handler);
   }
 
   #connection(): Connection {
@@ -604,6 +668,14 @@ export class H1Pool {
     );
     this.#all.add(connection);
     return connection;
+  }
+
+  parseHead(text: string): Head {
+    if (text === this.#lastHeadText && this.#lastHead) return this.#lastHead;
+    const head = parseHead(text);
+    this.#lastHeadText = text;
+    this.#lastHead = head;
+    return head;
   }
 
   watch(signal: AbortSignal, connection: Connection): void {

@@ -1,23 +1,22 @@
 import type { H1Error, H1Pool, H1Request, RequestHandle } from "./h1.ts";
 
-/** Chunks queued unread beyond which the connection stops reading until the reader catches up. */
+/** Chunks queued unread beyond which the connection stops reading until the reader starts. */
 const highWater = 64;
 
 /**
- * An HTTP answer's body as an async iterable: chunks go straight from the connection's callbacks
- * into a queue that the reader drains (reading pauses while the queue is long).
+ * An HTTP answer's body, read with `each`: chunks go straight from the connection's callbacks to
+ * the reader, with no promise per chunk; those that arrive before it starts (with the head) wait
+ * in a queue, and reading pauses while that queue is long.
  */
-export class AnswerBody implements AsyncIterable<Buffer> {
-  #chunks: Buffer[] = [];
-  #next = 0;
+export class AnswerBody {
+  #queued: Buffer[] = [];
   #ended = false;
   #error: unknown;
-  #wake: (() => void) | undefined;
   #handle: RequestHandle | undefined;
   #paused = false;
   /** `each`'s reader, called with every chunk as it arrives. */
   #sink: ((chunk: Buffer) => void) | undefined;
-  #sinkDone: { resolve(): void; reject(error: unknown): void } | undefined;
+  #done: { resolve(): void; reject(error: unknown): void } | undefined;
 
   /** The connection's side. */
   attach(handle: RequestHandle): void {
@@ -28,46 +27,43 @@ export class AnswerBody implements AsyncIterable<Buffer> {
       try {
         this.#sink(chunk);
       } catch (error) {
-        this.#failSink(error);
+        this.#stop(error);
       }
       return;
     }
+    if (this.#ended) return;
     // The connection reuses its read buffer: a queued chunk is a copy.
-    this.#chunks.push(Buffer.from(chunk));
-    if (!this.#paused && this.#chunks.length - this.#next > highWater) {
+    this.#queued.push(Buffer.from(chunk));
+    if (!this.#paused && this.#queued.length > highWater) {
       this.#paused = true;
       this.#handle?.pause();
     }
-    this.#notify();
   }
   end(): void {
     this.#ended = true;
-    this.#sinkDone?.resolve();
-    this.#notify();
+    this.#done?.resolve();
   }
   fail(error: unknown): void {
-    this.#error = error;
+    if (this.#error === undefined) this.#error = error;
     this.#ended = true;
-    this.#sinkDone?.reject(error);
-    this.#notify();
+    this.#done?.reject(error);
   }
 
   /**
-   * Hands every chunk to `read` synchronously as it arrives (queued ones first), with no promise
-   * per chunk; resolves at the body's end. A throw from `read` stops the answer and rejects.
+   * Hands every chunk to `read` synchronously as it arrives (queued ones first); resolves at the
+   * body's end. A throw from `read` stops the answer (the connection closes) and rejects with it.
    */
   each(read: (chunk: Buffer) => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#sinkDone = { resolve, reject };
+      this.#done = { resolve, reject };
+      const queued = this.#queued;
+      this.#queued = [];
       try {
-        for (; this.#next < this.#chunks.length; this.#next++)
-          read(this.#chunks[this.#next] as Buffer);
+        for (const chunk of queued) read(chunk);
       } catch (error) {
-        this.#failSink(error);
+        this.#stop(error);
         return;
       }
-      this.#chunks = [];
-      this.#next = 0;
       if (this.#error !== undefined) reject(this.#error);
       else if (this.#ended) resolve();
       else {
@@ -80,67 +76,38 @@ export class AnswerBody implements AsyncIterable<Buffer> {
     });
   }
 
-  #failSink(error: unknown): void {
+  /** The reader threw: the answer stops and `each` rejects with the reader's error. */
+  #stop(error: unknown): void {
     this.#sink = undefined;
-    const done = this.#sinkDone;
-    this.#sinkDone = undefined;
+    const done = this.#done;
+    this.#done = undefined;
     this.destroy();
     done?.reject(error);
-  }
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (;;) {
-      if (this.#next < this.#chunks.length) {
-        const chunk = this.#chunks[this.#next++] as Buffer;
-        if (this.#next > 64) {
-          this.#chunks = this.#chunks.slice(this.#next);
-          this.#next = 0;
-        }
-        yield chunk;
-        continue;
-      }
-      if (this.#paused) {
-        this.#paused = false;
-        this.#handle?.resume();
-      }
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#ended) return;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
   }
 
   /** Stops the answer: what has not arrived is dropped and the connection closed. */
   destroy(): void {
     if (!this.#ended) this.#handle?.abort(new Error("the reader stopped"));
     this.#ended = true;
-    this.#chunks = [];
-    this.#next = 0;
+    this.#queued = [];
   }
 
-  /** Reads the rest, at most `limit` bytes, then stops. */
+  /** Reads the rest, at most `limit` bytes, then stops (closing the connection). */
   async dump(options: { limit: number }): Promise<void> {
     let read = 0;
-    for await (const chunk of this) {
+    await this.each((chunk) => {
       read += chunk.length;
-      if (read > options.limit) {
-        this.destroy();
-        return;
-      }
-    }
+      if (read > options.limit) throw new RangeError("over the limit");
+    }).catch((error: unknown) => {
+      if (!(error instanceof RangeError)) throw error;
+    });
   }
 }
 
 export interface Answer {
   statusCode: number;
   /** Names lower-cased. */
-  headers: Map<string, string>;
+  headers: ReadonlyMap<string, string>;
   body: AnswerBody;
 }
 

@@ -76,12 +76,13 @@ const jittered = (ms: number) => ms * (0.8 + 0.4 * Math.random());
 async function boundedText(body: AnswerBody, limit: number): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
-  for await (const chunk of body) {
-    text += decoder.decode(chunk as Buffer, { stream: true });
-    if (text.length >= limit) {
-      body.destroy();
-      break;
-    }
+  try {
+    await body.each((chunk) => {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.length >= limit) throw new DoneReading();
+    });
+  } catch (error) {
+    if (!(error instanceof DoneReading)) throw error;
   }
   return text.slice(0, limit);
 }
@@ -200,10 +201,12 @@ class OpenAiModel implements LoadedModel {
   readonly info: LoadedModel["info"];
   readonly #s: Settings;
   readonly #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
+  readonly #modelJson: string;
 
   constructor(info: LoadedModel["info"], settings: Settings) {
     this.info = info;
     this.#s = settings;
+    this.#modelJson = JSON.stringify(settings.model);
   }
 
   /** A message about the server, with the API key (if a server echoes it) blanked. */
@@ -224,11 +227,11 @@ class OpenAiModel implements LoadedModel {
    */
   async #post(
     path: string,
-    body: object,
+    body: object | string,
     signal?: AbortSignal,
     maxRetries = this.#s.maxRetries,
   ): Promise<Answer> {
-    const payload = JSON.stringify(body);
+    const payload = typeof body === "string" ? body : JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       let answer: Answer;
       try {
@@ -307,27 +310,27 @@ class OpenAiModel implements LoadedModel {
     );
   }
 
-  #body(request: GenerateRequest, stream: boolean): Record<string, unknown> {
-    // Sampling as asked, top_p always (else the server's default applies); the OpenAI API has no
-    // top_k, so a server's own top-k default (Ollama's 40) cannot be turned off from here.
-    const sampling = request.temperature
-      ? {
-          temperature: request.temperature,
-          top_p: request.topP ?? 1,
-          ...(request.seed === undefined ? {} : { seed: request.seed }),
-        }
-      : { temperature: 0 };
-    return {
-      model: this.#s.model,
-      ...(this.#s.api === "chat"
-        ? { messages: [{ role: "user", content: request.prompt }] }
-        : { prompt: request.prompt }),
-      max_tokens: request.maxTokens,
-      ...(request.stop?.length ? { stop: [...request.stop] } : {}),
-      ...(request.ignoreEos && this.#s.ignoreEos ? { ignore_eos: true } : {}),
-      ...sampling,
-      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    };
+  /**
+   * The request's JSON, written directly (a load run sends thousands a second): model, prompt or
+   * messages, max_tokens, stop, ignore_eos, sampling, stream. Sampling as asked, top_p always
+   * (else the server's default applies); the OpenAI API has no top_k, so a server's own top-k
+   * default (Ollama's 40) cannot be turned off from here.
+   */
+  #body(request: GenerateRequest, stream: boolean): string {
+    const prompt = JSON.stringify(request.prompt);
+    let json = `{"model":${this.#modelJson},${
+      this.#s.api === "chat"
+        ? `"messages":[{"role":"user","content":${prompt}}]`
+        : `"prompt":${prompt}`
+    },"max_tokens":${JSON.stringify(request.maxTokens)}`;
+    if (request.stop?.length) json += `,"stop":${JSON.stringify(request.stop)}`;
+    if (request.ignoreEos && this.#s.ignoreEos) json += `,"ignore_eos":true`;
+    if (request.temperature) {
+      json += `,"temperature":${JSON.stringify(request.temperature)},"top_p":${JSON.stringify(request.topP ?? 1)}`;
+      if (request.seed !== undefined) json += `,"seed":${JSON.stringify(request.seed)}`;
+    } else json += `,"temperature":0`;
+    if (stream) json += `,"stream":true,"stream_options":{"include_usage":true}`;
+    return `${json}}`;
   }
 
   #path(): string {

@@ -46,7 +46,7 @@ const timing = (
   extra: Partial<RequestTiming> = {},
 ): RequestTiming => ({
   startMs: start,
-  chunks: at.map((atMs) => ({ atMs, tokens: 1 })),
+  chunkAtMs: at,
   endMs: at.at(-1) ?? start,
   promptTokens: 10,
   outputTokens: at.length,

@@ -135,8 +135,11 @@ export function summarize(values: readonly number[]): Distribution | undefined {
 export interface RequestTiming {
   /** When the request was sent (for open-loop runs: when it was scheduled to be sent). */
   startMs: number;
-  /** Arrival of each streamed chunk, with the tokens it carried; the first is the TTFT. */
-  chunks: readonly { atMs: number; tokens: number }[];
+  /**
+   * Arrival of each streamed chunk (a chunk is usually one token); the first is the TTFT. Plain
+   * numbers, 8 bytes each: a long run keeps one per token.
+   */
+  chunkAtMs: readonly number[];
   endMs: number;
   promptTokens: number;
   outputTokens: number;
@@ -158,15 +161,14 @@ export interface RequestFigures {
 
 export function requestFigures(timing: RequestTiming): RequestFigures {
   const e2eMs = timing.endMs - timing.startMs;
-  const first = timing.chunks[0];
-  const ttftMs = first ? first.atMs - timing.startMs : undefined;
+  const chunks = timing.chunkAtMs;
+  const first = chunks[0];
+  const ttftMs = first === undefined ? undefined : first - timing.startMs;
   const itlMs: number[] = [];
   // vLLM's endpoint_request_func.py: one gap per streamed chunk after the first, whatever the
   // number of tokens the chunk carries.
-  for (let i = 1; i < timing.chunks.length; i++) {
-    itlMs.push(
-      (timing.chunks[i] as { atMs: number }).atMs - (timing.chunks[i - 1] as { atMs: number }).atMs,
-    );
+  for (let i = 1; i < chunks.length; i++) {
+    itlMs.push((chunks[i] as number) - (chunks[i - 1] as number));
   }
   const tpotMs =
     ttftMs !== undefined && timing.outputTokens > 1

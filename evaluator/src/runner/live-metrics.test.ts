@@ -16,7 +16,7 @@ describe("live Prometheus metrics", () => {
     live = await startLiveMetrics(0, "127.0.0.1", { model: "acme/m", run: "r1" });
     live.request({
       startMs: 0,
-      chunks: [{ atMs: 40, tokens: 1 }],
+      chunkAtMs: [40],
       endMs: 100,
       promptTokens: 7,
       outputTokens: 3,
@@ -24,7 +24,7 @@ describe("live Prometheus metrics", () => {
     });
     live.request({
       startMs: 0,
-      chunks: [],
+      chunkAtMs: [],
       endMs: 5,
       promptTokens: 0,
       outputTokens: 0,
@@ -63,7 +63,7 @@ describe("live Prometheus metrics", () => {
     live = await startLiveMetrics(0, "127.0.0.1", { model: "m", run: "r" });
     live.request({
       startMs: 0,
-      chunks: [{ atMs: 1, tokens: 1 }],
+      chunkAtMs: [1],
       endMs: 2,
       promptTokens: 1,
       outputTokens: 1,

@@ -137,7 +137,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
     safely(() => options.onInFlight?.(inFlight));
-    const chunks: { atMs: number; tokens: number }[] = [];
+    const chunkAtMs: number[] = [];
     let promptTokens = 0;
     let outputTokens = 0;
     let error: string | undefined;
@@ -145,7 +145,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       await options.send(
         request,
         (part) => {
-          if (part.type === "delta") chunks.push({ atMs: part.atMs - origin, tokens: part.tokens });
+          if (part.type === "delta") chunkAtMs.push(part.atMs - origin);
           else {
             promptTokens = part.promptTokens ?? 0;
             outputTokens = part.completionTokens;
@@ -162,7 +162,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     // A request the stop rule cut short is counted apart: neither a success nor a failure.
     const timing: RequestTiming = {
       startMs: scheduledMs,
-      chunks,
+      chunkAtMs,
       endMs: now(),
       promptTokens,
       outputTokens: error ? 0 : outputTokens,
@@ -222,7 +222,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       for (; next < schedule.length && (schedule[next] as number) <= stoppedAt; next++) {
         const timing: RequestTiming = {
           startMs: schedule[next] as number,
-          chunks: [],
+          chunkAtMs: [],
           endMs: stoppedAt,
           promptTokens: 0,
           outputTokens: 0,

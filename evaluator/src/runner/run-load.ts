@@ -94,7 +94,7 @@ export async function runLoadTest(options: LoadCommandOptions) {
             startMs: timing.startMs,
             ttftMs: requestFigures(timing).ttftMs ?? null,
             endMs: timing.endMs,
-            chunks: timing.chunks.length,
+            chunks: timing.chunkAtMs.length,
             promptTokens: timing.promptTokens,
             outputTokens: timing.outputTokens,
             ...(timing.error ? { error: { code: timing.error, message: timing.error } } : {}),

@@ -75,12 +75,6 @@ export function headerLines(headers: Record<string, string>): string {
   return out;
 }
 
-/**
- * Bytes to keep past the read that brought them: a copy when they still lie in the shared read
- * buffer (`buf` is that read's `data` itself), else `buf` (already a copy made by concat).
- */
-const own = (buf: Buffer, data: Buffer): Buffer => (buf === data ? Buffer.from(buf) : buf);
-
 /** Where a connection's parser is. */
 const State = {
   Idle: 0,
@@ -235,30 +229,256 @@ export function parseHead(text: string): Head {
   };
 }
 
+/** What a `ResponseParser` hands on, synchronously, as an answer's bytes arrive. */
+export interface ParserSink {
+  onHead(head: Head): void;
+  /** A piece of the body: a view of the bytes fed, valid during the call. */
+  onData(chunk: Buffer): void;
+  /** The answer ended; `rest` holds the bytes fed after it (a view, valid during the call). */
+  onComplete(rest: Buffer): void;
+}
+
+/**
+ * Reads one HTTP/1.1 answer at a time from bytes fed in pieces of any size: its head (1xx heads
+ * skipped), then a body framed by Content-Length, chunked encoding (extensions and trailers
+ * allowed and ignored) or the connection's close. Throws H1_PROTOCOL at the first byte that breaks
+ * the framing or a bound. After a sink callback that calls `reset`, it stops at once.
+ */
+export class ResponseParser {
+  #state: State = State.Idle;
+  /** Bytes of a head, a chunk-size line, a chunk's CRLF or trailers not yet complete (a copy). */
+  #pending: Buffer | undefined;
+  #remaining = 0;
+  readonly #parseHead: (text: string) => Head;
+  readonly #sink: ParserSink;
+
+  constructor(sink: ParserSink, parse: (text: string) => Head = parseHead) {
+    this.#sink = sink;
+    this.#parseHead = parse;
+  }
+
+  /** Whether an answer is being read. */
+  get busy(): boolean {
+    return this.#state !== State.Idle;
+  }
+
+  /** Waits for the next answer's head. */
+  expect(): void {
+    this.#state = State.Head;
+    this.#pending = undefined;
+    this.#remaining = 0;
+  }
+
+  /** Reads nothing more (the answer was given up). */
+  reset(): void {
+    this.#state = State.Idle;
+    this.#pending = undefined;
+  }
+
+  /**
+   * The connection closed: true when that ends the answer (a body read until close), which is
+   * then completed; false when the answer is cut short.
+   */
+  closed(): boolean {
+    if (this.#state !== State.UntilClose) return false;
+    this.#state = State.Idle;
+    this.#sink.onComplete(Buffer.alloc(0));
+    return true;
+  }
+
+  /** The bytes kept past this call: `buf` itself when it is a concat (a copy), else a copy. */
+  #keep(buf: Buffer, data: Buffer): void {
+    this.#pending = buf === data ? Buffer.from(buf) : buf;
+  }
+
+  /** Whether a sink callback gave the answer up (`reset`). */
+  #stopped(): boolean {
+    return this.#state === State.Idle;
+  }
+
+  #complete(rest: Buffer): void {
+    this.#state = State.Idle;
+    this.#pending = undefined;
+    this.#sink.onComplete(rest);
+  }
+
+  feed(input: Buffer): void {
+    let data = input;
+    for (;;) {
+      switch (this.#state) {
+        case State.Head: {
+          const pending = this.#pending;
+          const from = pending ? Math.max(0, pending.length - 3) : 0;
+          const buf = pending ? Buffer.concat([pending, data]) : data;
+          const end = buf.indexOf(CRLF2, from);
+          if (end < 0 ? buf.length > maxHeadBytes : end > maxHeadBytes) {
+            throw new H1Error(
+              "H1_PROTOCOL",
+              `the response head is over ${maxHeadBytes} bytes`,
+              true,
+            );
+          }
+          if (end < 0) {
+            this.#keep(buf, data);
+            return;
+          }
+          this.#pending = undefined;
+          const head = this.#parseHead(buf.toString("latin1", 0, end));
+          data = buf.subarray(end + 4);
+          // 1xx: another head follows.
+          if (head.status < 200) continue;
+          if (head.framing === "chunked") this.#state = State.ChunkSize;
+          else if (head.framing === "close") this.#state = State.UntilClose;
+          else {
+            this.#state = State.Length;
+            this.#remaining = head.length;
+          }
+          this.#sink.onHead(head);
+          if (this.#stopped()) return;
+          if (this.#state === State.Length && this.#remaining === 0) {
+            this.#complete(data);
+            return;
+          }
+          if (data.length === 0) return;
+          break;
+        }
+        case State.Length: {
+          if (data.length === 0) return;
+          if (data.length < this.#remaining) {
+            this.#remaining -= data.length;
+            this.#sink.onData(data);
+            return;
+          }
+          const piece = data.subarray(0, this.#remaining);
+          data = data.subarray(this.#remaining);
+          this.#remaining = 0;
+          this.#sink.onData(piece);
+          if (this.#stopped()) return;
+          this.#complete(data);
+          return;
+        }
+        case State.ChunkSize: {
+          const pending = this.#pending;
+          const buf = pending ? Buffer.concat([pending, data]) : data;
+          const eol = buf.indexOf(10);
+          if (eol < 0 ? buf.length > maxChunkLineBytes : eol > maxChunkLineBytes) {
+            throw new H1Error("H1_PROTOCOL", "a chunk-size line is over 1,024 bytes", true);
+          }
+          if (eol < 0) {
+            this.#keep(buf, data);
+            return;
+          }
+          this.#pending = undefined;
+          if (eol === 0 || buf[eol - 1] !== 13) {
+            throw new H1Error("H1_PROTOCOL", "a chunk-size line does not end in CRLF", true);
+          }
+          const line = buf.toString("latin1", 0, eol - 1);
+          const semicolon = line.indexOf(";");
+          const hex = semicolon < 0 ? line : line.slice(0, semicolon).trimEnd();
+          if (!/^[0-9A-Fa-f]{1,12}$/.test(hex)) {
+            throw new H1Error(
+              "H1_PROTOCOL",
+              `a chunk size is not hexadecimal: ${JSON.stringify(line.slice(0, 40))}`,
+              true,
+            );
+          }
+          const size = Number.parseInt(hex, 16);
+          data = buf.subarray(eol + 1);
+          this.#state = size === 0 ? State.Trailers : State.ChunkData;
+          this.#remaining = size;
+          if (data.length === 0) return;
+          break;
+        }
+        case State.ChunkData: {
+          if (data.length === 0) return;
+          const take = Math.min(data.length, this.#remaining);
+          const piece = take === data.length ? data : data.subarray(0, take);
+          data = data.subarray(take);
+          this.#remaining -= take;
+          if (this.#remaining === 0) this.#state = State.ChunkEnd;
+          this.#sink.onData(piece);
+          if (this.#stopped() || data.length === 0) return;
+          break;
+        }
+        case State.ChunkEnd: {
+          // The CRLF after a chunk's data, which may arrive split.
+          const pending = this.#pending;
+          const buf = pending ? Buffer.concat([pending, data]) : data;
+          if (buf.length === 0) return;
+          if (buf[0] !== 13 || (buf.length > 1 && buf[1] !== 10)) {
+            throw new H1Error("H1_PROTOCOL", "a chunk's data is not followed by CRLF", true);
+          }
+          if (buf.length < 2) {
+            this.#keep(buf, data);
+            return;
+          }
+          this.#pending = undefined;
+          data = buf.subarray(2);
+          this.#state = State.ChunkSize;
+          if (data.length === 0) return;
+          break;
+        }
+        case State.Trailers: {
+          // Trailer lines after the last chunk, up to an empty line.
+          const pending = this.#pending;
+          const buf = pending ? Buffer.concat([pending, data]) : data;
+          if (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) {
+            this.#complete(buf.subarray(2));
+            return;
+          }
+          const end = buf.indexOf(CRLF2);
+          if (end < 0 ? buf.length > maxTrailerBytes : end > maxTrailerBytes) {
+            throw new H1Error("H1_PROTOCOL", "the trailers are over 16 KiB", true);
+          }
+          if (end < 0) {
+            this.#keep(buf, data);
+            return;
+          }
+          this.#complete(buf.subarray(end + 4));
+          return;
+        }
+        case State.UntilClose: {
+          if (data.length > 0) this.#sink.onData(data);
+          return;
+        }
+        default:
+          // Idle: bytes with no answer expected are the caller's to refuse.
+          return;
+      }
+    }
+  }
+}
+
 class Connection {
   readonly socket: net.Socket;
   readonly pool: H1Pool;
-  state: State = State.Idle;
+  readonly parser: ResponseParser;
   handler: ResponseHandler | undefined;
-  /** Bytes of a head, a chunk-size line or trailers not yet complete. */
-  pending: Buffer | undefined;
-  remaining = 0;
   reusable = true;
   answered = false;
-  /** Whether it ever completed a request (a reused connection may have been closed by the server). */
-  used = false;
   idleSince = 0;
   /** Whether it waits in the pool's idle list. */
   idle = false;
   keepAliveMs = defaultKeepAliveMs;
-  connected = false;
   /** The signal that aborts the request in flight (watched by the pool). */
   signal: AbortSignal | undefined;
 
   constructor(pool: H1Pool, connect: (onread: net.OnReadOpts) => net.Socket, tls: boolean) {
     this.pool = pool;
+    this.parser = new ResponseParser(
+      {
+        onHead: (head) => {
+          this.reusable = head.reusable;
+          if (head.keepAliveMs !== undefined) this.keepAliveMs = head.keepAliveMs;
+          this.handler?.onHead(head.status, head.headers);
+        },
+        onData: (chunk) => this.handler?.onData(chunk),
+        onComplete: (rest) => this.#complete(rest),
+      },
+      (text) => pool.parseHead(text),
+    );
     // Plain TCP: reads land in the pool's one buffer and come straight to the parser, past the
-    // socket's stream machinery; nothing keeps a view of that buffer beyond the call (see `own`).
+    // socket's stream machinery; nothing keeps a view of that buffer beyond the call.
     // TLS reads come as 'data' events.
     const socket = connect({
       buffer: pool.readBuffer,
@@ -288,9 +508,8 @@ class Connection {
 
   start(request: Buffer, handler: ResponseHandler, signal: AbortSignal | undefined): void {
     this.handler = handler;
-    this.state = State.Head;
     this.answered = false;
-    this.pending = undefined;
+    this.parser.expect();
     if (signal) {
       this.signal = signal;
       this.pool.watch(signal, this);
@@ -306,7 +525,7 @@ class Connection {
     }
     this.answered = true;
     try {
-      this.#parse(data);
+      this.parser.feed(data);
     } catch (error) {
       this.fail(
         error instanceof H1Error
@@ -316,184 +535,11 @@ class Connection {
     }
   }
 
-  #parse(input: Buffer): void {
-    let data = input;
-    while (this.handler) {
-      switch (this.state) {
-        case State.Head: {
-          const from = this.pending ? Math.max(0, this.pending.length - 3) : 0;
-          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
-          const end = buf.indexOf(CRLF2, from);
-          if (end < 0) {
-            if (buf.length > maxHeadBytes) {
-              throw new H1Error(
-                "H1_PROTOCOL",
-                `the response head is over ${maxHeadBytes} bytes`,
-                true,
-              );
-            }
-            this.pending = own(buf, data);
-            return;
-          }
-          if (end > maxHeadBytes) {
-            throw new H1Error(
-              "H1_PROTOCOL",
-              `the response head is over ${maxHeadBytes} bytes`,
-              true,
-            );
-          }
-          this.pending = undefined;
-          const informational = this.#head(buf.toString("latin1", 0, end));
-          data = buf.subarray(end + 4);
-          if (informational) continue;
-          if ((this.state as State) === State.Length && this.remaining === 0) {
-            this.#complete(data);
-            return;
-          }
-          if (data.length === 0) return;
-          break;
-        }
-        case State.Length: {
-          if (data.length === 0) return;
-          if (data.length < this.remaining) {
-            this.remaining -= data.length;
-            this.handler.onData(data);
-            return;
-          }
-          const piece = data.subarray(0, this.remaining);
-          data = data.subarray(this.remaining);
-          this.remaining = 0;
-          this.handler.onData(piece);
-          this.#complete(data);
-          return;
-        }
-        case State.ChunkSize: {
-          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
-          const eol = buf.indexOf(10);
-          if (eol < 0) {
-            if (buf.length > maxChunkLineBytes) {
-              throw new H1Error("H1_PROTOCOL", "a chunk-size line is over 1,024 bytes", true);
-            }
-            this.pending = own(buf, data);
-            return;
-          }
-          this.pending = undefined;
-          if (eol === 0 || buf[eol - 1] !== 13) {
-            throw new H1Error("H1_PROTOCOL", "a chunk-size line does not end in CRLF", true);
-          }
-          const line = buf.toString("latin1", 0, eol - 1);
-          const semicolon = line.indexOf(";");
-          const hex = (semicolon < 0 ? line : line.slice(0, semicolon)).trimEnd();
-          if (!/^[0-9A-Fa-f]{1,12}$/.test(hex)) {
-            throw new H1Error(
-              "H1_PROTOCOL",
-              `a chunk size is not hexadecimal: ${JSON.stringify(line.slice(0, 40))}`,
-              true,
-            );
-          }
-          const size = Number.parseInt(hex, 16);
-          data = buf.subarray(eol + 1);
-          if (size === 0) {
-            this.state = State.Trailers;
-            this.remaining = 0;
-          } else {
-            this.state = State.ChunkData;
-            this.remaining = size;
-          }
-          break;
-        }
-        case State.ChunkData: {
-          if (data.length === 0) return;
-          if (data.length <= this.remaining) {
-            this.remaining -= data.length;
-            this.handler.onData(data);
-            if (this.remaining === 0) this.#chunkEnd();
-            return;
-          }
-          const piece = data.subarray(0, this.remaining);
-          data = data.subarray(this.remaining);
-          this.remaining = 0;
-          this.handler.onData(piece);
-          this.#chunkEnd();
-          break;
-        }
-        case State.ChunkEnd: {
-          // The CRLF after a chunk's data, which may arrive split.
-          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
-          if (buf.length < 2) {
-            if (buf.length === 1 && buf[0] !== 13) {
-              throw new H1Error("H1_PROTOCOL", "a chunk's data is not followed by CRLF", true);
-            }
-            this.pending = own(buf, data);
-            return;
-          }
-          this.pending = undefined;
-          if (buf[0] !== 13 || buf[1] !== 10) {
-            throw new H1Error("H1_PROTOCOL", "a chunk's data is not followed by CRLF", true);
-          }
-          data = buf.subarray(2);
-          this.state = State.ChunkSize;
-          break;
-        }
-        case State.Trailers: {
-          // Trailer lines after the last chunk, up to an empty line.
-          const buf = this.pending ? Buffer.concat([this.pending, data]) : data;
-          if (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) {
-            this.pending = undefined;
-            this.#complete(buf.subarray(2));
-            return;
-          }
-          const end = buf.indexOf(CRLF2);
-          if (end < 0) {
-            if (buf.length > maxTrailerBytes) {
-              throw new H1Error("H1_PROTOCOL", "the trailers are over 16 KiB", true);
-            }
-            this.pending = own(buf, data);
-            return;
-          }
-          this.pending = undefined;
-          this.#complete(buf.subarray(end + 4));
-          return;
-        }
-        case State.UntilClose: {
-          if (data.length > 0) this.handler.onData(data);
-          return;
-        }
-        default:
-          return;
-      }
-    }
-  }
-
-  #chunkEnd(): void {
-    this.state = State.ChunkEnd;
-  }
-
-  /** Applies a head; true when it was an informational (1xx) answer that another head follows. */
-  #head(text: string): boolean {
-    const head = this.pool.parseHead(text);
-    if (head.status < 200) {
-      this.state = State.Head;
-      return true;
-    }
-    this.reusable = head.reusable;
-    if (head.keepAliveMs !== undefined) this.keepAliveMs = head.keepAliveMs;
-    if (head.framing === "chunked") this.state = State.ChunkSize;
-    else if (head.framing === "length") {
-      this.state = State.Length;
-      this.remaining = head.length;
-    } else this.state = State.UntilClose;
-    this.handler?.onHead(head.status, head.headers);
-    return false;
-  }
-
   #complete(rest: Buffer): void {
     const handler = this.handler;
     // Failed already (a handler aborted it): nothing to complete.
     if (!handler) return;
     this.#detach();
-    this.state = State.Idle;
-    this.used = true;
     // Bytes beyond the answer: the server is not speaking one answer per request.
     if (rest.length > 0 || !this.reusable) this.destroy();
     else this.pool.release(this);
@@ -508,8 +554,7 @@ class Connection {
   }
 
   #closed(): void {
-    if (this.handler && this.state === State.UntilClose) {
-      this.#complete(Buffer.alloc(0));
+    if (this.handler && this.parser.closed()) {
       this.destroy();
       return;
     }
@@ -543,7 +588,7 @@ class Connection {
   }
 
   destroy(): void {
-    this.state = State.Idle;
+    this.parser.reset();
     this.pool.forget(this);
     if (!this.socket.destroyed) this.socket.destroy();
   }
@@ -604,7 +649,13 @@ export class H1Pool {
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   #closed = false;
 
-  constructor(origin: string, options: { timeoutMs: number }) {
+  readonly #ca: string | undefined;
+
+  /**
+   * `timeoutMs`: a request fails when nothing arrives for this long. `ca`: certificates (PEM) to
+   * trust for https instead of Node's (a private CA; NODE_EXTRA_CA_CERTS adds to Node's).
+   */
+  constructor(origin: string, options: { timeoutMs: number; ca?: string }) {
     const url = new URL(origin);
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`not an http(s) origin: ${origin}`);
@@ -614,6 +665,7 @@ export class H1Pool {
     this.#port = Number(url.port || (this.#tls ? 443 : 80));
     this.#hostHeader = url.host;
     this.timeoutMs = options.timeoutMs;
+    this.#ca = options.ca;
   }
 
   /**
@@ -659,6 +711,7 @@ export class H1Pool {
               port: this.#port,
               ...(net.isIP(this.#host) ? {} : { servername: this.#host }),
               ALPNProtocols: ["http/1.1"],
+              ...(this.#ca === undefined ? {} : { ca: this.#ca }),
             })
           : net.connect({ host: this.#host, port: this.#port, onread });
         socket.setNoDelay(true);

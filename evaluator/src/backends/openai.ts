@@ -14,6 +14,7 @@ import type {
   LoadedModel,
   LoadRequest,
   LoglikelihoodRequest,
+  ServerUsage,
   StreamPart,
 } from "./types.ts";
 
@@ -201,6 +202,7 @@ class OpenAiModel implements LoadedModel {
   readonly info: LoadedModel["info"];
   readonly #s: Settings;
   readonly #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
+  readonly #usage: ServerUsage = { promptTokens: 0, outputTokens: 0, requests: 0, unreported: 0 };
   readonly #modelJson: string;
 
   constructor(info: LoadedModel["info"], settings: Settings) {
@@ -383,6 +385,7 @@ class OpenAiModel implements LoadedModel {
     const totalMs = performance.now() - start;
     this.#stats.engineSeconds += totalMs / 1000;
     this.#stats.tokensEvaluated += tokens + (count(usage?.prompt_tokens) ?? 0);
+    this.#counted(usage);
     return {
       text: content,
       tokens,
@@ -495,6 +498,7 @@ class OpenAiModel implements LoadedModel {
     const prompt = count(usage?.prompt_tokens) ?? null;
     this.#stats.engineSeconds += (performance.now() - start) / 1000;
     this.#stats.tokensEvaluated += completion + (prompt ?? 0);
+    this.#counted(usage);
     onPart({
       type: "finish",
       finishReason: finish,
@@ -537,6 +541,7 @@ class OpenAiModel implements LoadedModel {
     );
     const body = parseJson(await boundedText(response.body, 64 * 1024 * 1024), "an answer");
     this.#stats.engineSeconds += (performance.now() - start) / 1000;
+    this.#counted(body.usage as { prompt_tokens?: unknown; completion_tokens?: unknown });
     const lp = echoLogprobs(firstChoice(body));
     // Where the echoed tokens hold the prompt: a server may put a BOS token's text before it
     // (vLLM echoes "<s>"), so offsets are counted from the tokens' own text, not from offset 0.
@@ -596,8 +601,21 @@ class OpenAiModel implements LoadedModel {
     };
   }
 
+  /** Adds an answer's usage to what the server counted (or counts it as unreported). */
+  #counted(usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined): void {
+    const prompt = count(usage?.prompt_tokens);
+    const output = count(usage?.completion_tokens);
+    if (prompt === undefined || output === undefined) {
+      this.#usage.unreported += 1;
+      return;
+    }
+    this.#usage.promptTokens += prompt;
+    this.#usage.outputTokens += output;
+    this.#usage.requests += 1;
+  }
+
   stats(): EngineStats {
-    return { ...this.#stats };
+    return { ...this.#stats, usage: { ...this.#usage } };
   }
 
   async dispose(): Promise<void> {

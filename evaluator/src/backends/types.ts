@@ -154,6 +154,17 @@ export interface EngineStats {
   engineSeconds: number;
   /** Tokens the engine evaluated (prompt and generated). */
   tokensEvaluated: number;
+  /** A served model: the tokens its server counted (usage), which is what a hosted API bills. */
+  usage?: ServerUsage;
+}
+
+export interface ServerUsage {
+  promptTokens: number;
+  outputTokens: number;
+  /** Requests whose answer gave both counts. */
+  requests: number;
+  /** Requests answered without both counts: their tokens are in no figure above. */
+  unreported: number;
 }
 
 export interface BackendInfo {

@@ -211,6 +211,7 @@ reason: string
  * Speed runs (a suite's perf entries, or bench load).
  */
 loads?: LoadRun[]
+cost?: Cost1
 }
 environment: {
 os: {
@@ -336,6 +337,7 @@ failed: number
 outputTokens: number
 inFlight: number
 }[]
+cost?: Cost
 }
 export interface Distribution {
 unit: string
@@ -353,4 +355,46 @@ export interface Rate {
 value: number
 unit: string
 higherIsBetter: boolean
+}
+/**
+ * The succeeded requests' tokens at the manifest's prices.
+ */
+export interface Cost {
+currency: string
+promptTokens: number
+outputTokens: number
+total: number
+perRequest?: number
+/**
+ * total over the output tokens, per million: prompt tokens included.
+ */
+perMillionOutputTokens?: number
+pricing: {
+inputPerMillionTokens: number
+outputPerMillionTokens: number
+currency: string
+source?: string
+date?: string
+}
+}
+/**
+ * The evaluation's tokens (every request the server answered, judges excluded) at the manifest's prices.
+ */
+export interface Cost1 {
+currency: string
+promptTokens: number
+outputTokens: number
+total: number
+perRequest?: number
+/**
+ * total over the output tokens, per million: prompt tokens included.
+ */
+perMillionOutputTokens?: number
+pricing: {
+inputPerMillionTokens: number
+outputPerMillionTokens: number
+currency: string
+source?: string
+date?: string
+}
 }

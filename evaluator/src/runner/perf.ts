@@ -8,9 +8,11 @@ import { BenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { PerfRun } from "../generated/suite.ts";
 import { type LoadProfile, sweepRates } from "../pure/arrivals.ts";
+import type { Pricing } from "../pure/cost.ts";
 import { figureCatalogue, type RunFigures, runFigures } from "../pure/perf.ts";
 import { below, mulberry32, seedFrom } from "../pure/random.ts";
 import { runLoad } from "./load-gen.ts";
+import { costOrReason } from "./performance.ts";
 
 /** Plain words for synthetic prompts: common English, each one token in most vocabularies. */
 const WORDS = (
@@ -269,7 +271,7 @@ export interface PerfHooks {
 export async function runPerf(
   model: LoadedModel,
   run: PerfRun,
-  context: { where: string; inProcess: boolean; seed: string },
+  context: { where: string; inProcess: boolean; seed: string; pricing?: Pricing },
   hooks: PerfHooks = {},
 ): Promise<PerfResult[]> {
   const send = streamOf(model, context.where);
@@ -310,6 +312,15 @@ export async function runPerf(
     });
     const figures = runFigures(result.timings, result.durationSeconds, run.slo);
     const ok = result.timings.filter((t) => t.ok);
+    const uncounted = ok.filter((t) => t.promptUncounted).length;
+    const priced = costOrReason(!context.inProcess, context.pricing, {
+      promptTokens: figures.tokens.prompt,
+      outputTokens: figures.tokens.output,
+      requests: ok.length - uncounted,
+      unreported: uncounted,
+    });
+    const resources = sampler.stop(figures.tokens.output);
+    if ("reason" in priced) resources.notMeasured.push({ metric: "cost", reason: priced.reason });
     const { latency, throughput } = withUnits(figures, result.durationSeconds);
     return {
       id: run.id,
@@ -330,7 +341,8 @@ export async function runPerf(
       ...(figures.goodput
         ? { goodput: { ...figures.goodput, slo: { ...figures.goodput.slo }, unit: "requests/s" } }
         : {}),
-      resources: sampler.stop(figures.tokens.output),
+      ...("cost" in priced ? { cost: priced.cost } : {}),
+      resources,
       timeSeries: result.timeSeries,
     };
   };

@@ -1,5 +1,6 @@
 import type { BackendInfo, EngineStats } from "../backends/types.ts";
 import type { ResultDocument } from "../generated/result.ts";
+import { type Pricing, tokenCost } from "../pure/cost.ts";
 import type { PerfResult } from "./perf.ts";
 
 export interface RunTimings {
@@ -15,6 +16,42 @@ export interface RunTimings {
   gpu: BackendInfo["gpu"];
   /** The suite's speed runs, when it has any. */
   loads?: readonly PerfResult[];
+  /** Whether the model is served (over HTTP) rather than run in this process. */
+  served: boolean;
+  /** A hosted API's prices (the manifest's backend.pricing). */
+  pricing?: Pricing;
+}
+
+/**
+ * The cost of the tokens a served model's server counted, at the manifest's prices; else why
+ * there is none (`partial`: a reason the counts do not cover the whole run).
+ */
+export function costOrReason(
+  served: boolean,
+  pricing: Pricing | undefined,
+  counts: { promptTokens: number; outputTokens: number; requests: number; unreported: number },
+  partial?: string,
+): { cost: ReturnType<typeof tokenCost> } | { reason: string } {
+  if (!served) {
+    return {
+      reason:
+        "an in-process model has no price per token: its cost is hardware time (the TCO view, from the speed figures)",
+    };
+  }
+  if (!pricing) {
+    return {
+      reason:
+        "the manifest gives no backend.pricing: add a hosted API's prices per million tokens, or cost a self-hosted server by its hardware time (the TCO view)",
+    };
+  }
+  if (partial) return { reason: partial };
+  if (counts.unreported > 0) {
+    return {
+      reason: `the server reported no usage for ${counts.unreported} of ${counts.unreported + counts.requests} requests: their tokens cannot be priced`,
+    };
+  }
+  if (counts.requests === 0) return { reason: "no request reached the server in this run" };
+  return { cost: tokenCost(pricing, counts) };
 }
 
 /** The measured figures of a run, and every figure that was not measured with the reason. */
@@ -58,6 +95,16 @@ export function performanceFigures(t: RunTimings): ResultDocument["performance"]
         ? "measured per speed run, where NVML or RAPL can be read: see performance.loads[].resources"
         : "energy is measured only in speed runs (a suite's perf), with NVML and RAPL",
   });
+  const usage = t.engine.usage ?? { promptTokens: 0, outputTokens: 0, requests: 0, unreported: 0 };
+  const priced = costOrReason(
+    t.served,
+    t.pricing,
+    usage,
+    t.itemsPlanned !== undefined && t.itemsEvaluated < t.itemsPlanned
+      ? "part of the items came from the journal of an earlier, interrupted run, whose tokens were not counted"
+      : undefined,
+  );
+  if ("reason" in priced) notMeasured.push({ metric: "cost", reason: priced.reason });
   const loads = t.loads ?? [];
   if (loads.length === 0) {
     notMeasured.push({
@@ -65,5 +112,10 @@ export function performanceFigures(t: RunTimings): ResultDocument["performance"]
       reason: "the suite has no speed run (perf); its tasks are timed as a whole",
     });
   }
-  return { measured, notMeasured, ...(loads.length > 0 ? { loads: [...loads] } : {}) };
+  return {
+    measured,
+    notMeasured,
+    ...("cost" in priced ? { cost: priced.cost } : {}),
+    ...(loads.length > 0 ? { loads: [...loads] } : {}),
+  };
 }

@@ -353,6 +353,9 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
             where: `${suite.label}: $.perf[${i}]`,
             inProcess: manifest.data.backend.type !== "openai",
             seed: suite.data.id,
+            ...(manifest.data.backend.type === "openai" && manifest.data.backend.pricing
+              ? { pricing: manifest.data.backend.pricing }
+              : {}),
           },
           {
             ...(options.signal ? { signal: options.signal } : {}),
@@ -410,6 +413,10 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
           vram,
           gpu: model.info.gpu,
           loads,
+          served: manifest.data.backend.type === "openai",
+          ...(manifest.data.backend.type === "openai" && manifest.data.backend.pricing
+            ? { pricing: manifest.data.backend.pricing }
+            : {}),
         }),
         environment: fingerprint({ id: backendId, ...model.info.versions }, model.info.gpu),
       }),

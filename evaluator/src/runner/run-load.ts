@@ -82,6 +82,9 @@ export async function runLoadTest(options: LoadCommandOptions) {
         where: "bench load",
         inProcess: manifest.data.backend.type !== "openai",
         seed: loadSuiteId,
+        ...(manifest.data.backend.type === "openai" && manifest.data.backend.pricing
+          ? { pricing: manifest.data.backend.pricing }
+          : {}),
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),

@@ -96,6 +96,50 @@ describe("bench load against an OpenAI-compatible server on loopback", () => {
     expect(documentPath).toMatch(/results\/acme\/served\/load\/[^/]+\.json$/);
   });
 
+  it("prices the tokens the server counted at the manifest's prices, and says why when it cannot", {
+    timeout: 60_000,
+  }, async () => {
+    const pricing = [
+      "pricing:",
+      "  inputPerMillionTokens: 0.15",
+      "  outputPerMillionTokens: 0.6",
+      "  currency: USD",
+      "  source: https://example.com/pricing",
+      "  date: 2026-11-01",
+    ];
+    const run = async (noUsage: boolean) => {
+      server = await startFakeServer({ behave: () => (noUsage ? { noUsage: true } : {}) });
+      const file = writeServedManifest(root.dir, server.url, ["maxRetries: 0", ...pricing]);
+      const io = captureIo();
+      const args = ["load", file, "--users", "4", "--requests", "20", "--output-tokens", "8"];
+      const out = ["--warmup", "0", "--out", join(root.dir, "results"), "--json"];
+      expect(await main([...args, ...out], io.io, env()), io.stderr()).toBe(0);
+      await server.close();
+      server = undefined;
+      return JSON.parse(io.stdout()).load;
+    };
+    const priced = await run(false);
+    // The fake server counts one token per word of the prompt and 8 output tokens per request.
+    expect(priced.tokens.output).toBe(160);
+    const total = (priced.tokens.prompt * 0.15 + 160 * 0.6) / 1e6;
+    expect(priced.cost).toMatchObject({
+      currency: "USD",
+      promptTokens: priced.tokens.prompt,
+      outputTokens: 160,
+      pricing: { inputPerMillionTokens: 0.15, source: "https://example.com/pricing" },
+    });
+    expect(priced.cost.total).toBeCloseTo(total, 12);
+    expect(priced.cost.perRequest).toBeCloseTo(total / 20, 12);
+    expect(priced.cost.perMillionOutputTokens).toBeCloseTo((total / 160) * 1e6, 9);
+
+    const unpriced = await run(true);
+    expect(unpriced.cost).toBeUndefined();
+    expect(unpriced.resources.notMeasured).toContainEqual({
+      metric: "cost",
+      reason: "the server reported no usage for 20 of 20 requests: their tokens cannot be priced",
+    });
+  });
+
   it.each([
     [["--profile", "poisson", "--requests", "5"], /--rate: the poisson profile needs a rate/],
     [["--rate", "5", "--requests", "5"], /--rate: the concurrent profile sends no fixed rate/],

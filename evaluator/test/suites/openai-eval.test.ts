@@ -23,9 +23,9 @@ describe("bench eval of a served model (backend openai)", () => {
   });
   afterAll(() => root.cleanup());
 
-  async function evaluate(suite: string, behave?: (n: number) => Behaviour) {
+  async function evaluate(suite: string, behave?: (n: number) => Behaviour, extra: string[] = []) {
     server = await startFakeServer(behave ? { behave } : {});
-    const manifest = writeServedManifest(root.dir, server.url, ["retryBaseMs: 5"]);
+    const manifest = writeServedManifest(root.dir, server.url, ["retryBaseMs: 5", ...extra]);
     return runEvaluation({
       manifest,
       suite: join(repoRoot, "suites", suite),
@@ -64,6 +64,29 @@ describe("bench eval of a served model (backend openai)", () => {
       .filter((s) => s.status === "error");
     expect(errors.map((e) => e.error?.code)).toEqual(["E_BACKEND"]);
     expect(document.scores[0]).toMatchObject({ n: 2, errors: 1 });
+  });
+
+  it("prices the tokens the server counted at the manifest's prices; unpriced, says why", async () => {
+    const pricing = ["pricing:", "  inputPerMillionTokens: 2.5", "  outputPerMillionTokens: 10"];
+    const { document } = await evaluate("gsm8k", undefined, [...pricing, "  currency: USD"]);
+    const cost = document.performance.cost;
+    expect(cost).toBeDefined();
+    // Every request's usage was counted: prompt and output together are the tokens evaluated.
+    expect((cost?.promptTokens ?? 0) + (cost?.outputTokens ?? 0)).toBe(
+      document.performance.measured.tokensEvaluated,
+    );
+    expect(cost?.total).toBeCloseTo(
+      ((cost?.promptTokens ?? 0) * 2.5 + (cost?.outputTokens ?? 0) * 10) / 1e6,
+      12,
+    );
+    expect(document.performance.notMeasured.map((m) => m.metric)).not.toContain("cost");
+
+    const unpriced = (await evaluate("gsm8k")).document;
+    expect(unpriced.performance.cost).toBeUndefined();
+    expect(unpriced.performance.notMeasured).toContainEqual({
+      metric: "cost",
+      reason: expect.stringMatching(/^the manifest gives no backend\.pricing/),
+    });
   });
 
   it("refuses, before any item, to score with a server that ignores echo", async () => {

@@ -1,0 +1,51 @@
+/**
+ * What tokens cost at a hosted API's prices: the manifest's `backend.pricing` (per million prompt
+ * and output tokens, as OpenAI's and Anthropic's price pages state them) times the tokens the
+ * server itself counted. A self-hosted or in-process model has no price per token: its cost is
+ * hardware time, which the decision engine's TCO view computes from the speed figures.
+ */
+
+export interface Pricing {
+  inputPerMillionTokens: number;
+  outputPerMillionTokens: number;
+  /** ISO 4217, e.g. USD. */
+  currency: string;
+  /** Where the prices were read, and when. */
+  source?: string;
+  date?: string;
+}
+
+export interface TokenCost {
+  currency: string;
+  /** Prompt and output tokens priced (the server's own counts). */
+  promptTokens: number;
+  outputTokens: number;
+  /** The cost of those tokens. */
+  total: number;
+  /** `total` over the requests it covers; absent for none. */
+  perRequest?: number;
+  /** `total` over the output tokens, per million (prompt tokens included): absent for none. */
+  perMillionOutputTokens?: number;
+  pricing: Pricing;
+}
+
+export function tokenCost(
+  pricing: Pricing,
+  counts: { promptTokens: number; outputTokens: number; requests?: number },
+): TokenCost {
+  const total =
+    (counts.promptTokens * pricing.inputPerMillionTokens +
+      counts.outputTokens * pricing.outputPerMillionTokens) /
+    1e6;
+  return {
+    currency: pricing.currency,
+    promptTokens: counts.promptTokens,
+    outputTokens: counts.outputTokens,
+    total,
+    ...(counts.requests ? { perRequest: total / counts.requests } : {}),
+    ...(counts.outputTokens > 0
+      ? { perMillionOutputTokens: (total / counts.outputTokens) * 1e6 }
+      : {}),
+    pricing: { ...pricing },
+  };
+}

@@ -1,4 +1,7 @@
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { repoRoot } from "../../test/helpers.ts";
+import { loadManifest } from "../config/load.ts";
 import {
   type Behaviour,
   type FakeServer,
@@ -294,4 +297,35 @@ describe("the openai backend against a real HTTP server on loopback", () => {
     expect(retryDelayMs(0, 500, "")).toBe(500);
     expect(retryDelayMs(0, 500, "-3")).toBe(500);
   });
+});
+
+describe("the hosted models' manifests (models/openai, models/anthropic)", () => {
+  it.each([
+    ["models/openai/gpt-4o-mini.yaml", "OPENAI_API_KEY"],
+    ["models/anthropic/claude-3-5-haiku.yaml", "ANTHROPIC_API_KEY"],
+  ])(
+    "%s: chat, priced, no ignore_eos, and its key asked for before any request",
+    async (path, key) => {
+      const manifest = loadManifest(join(repoRoot, path));
+      const backend = manifest.data.backend as OpenaiBackend;
+      expect(backend).toMatchObject({
+        type: "openai",
+        api: "chat",
+        ignoreEos: false,
+        apiKeyEnv: key,
+      });
+      expect(backend.baseUrl).toMatch(/^https:\/\//);
+      expect(backend.pricing?.currency).toBe("USD");
+      await expect(
+        openaiBackend.load({
+          artifacts: {},
+          options: backend,
+          runtime: { threads: 1, gpu: false, env: {} },
+        }),
+      ).rejects.toMatchObject({
+        code: "E_BACKEND_LOAD",
+        message: expect.stringContaining(`${key} (backend.apiKeyEnv) is not set`),
+      });
+    },
+  );
 });

@@ -6,12 +6,14 @@
  * speed drifts: the median ratio of the rounds is the figure); then 10,000 virtual users hold streams open while the
  * generator's peak RSS is sampled. Where `taskset` exists and there are two cores or more, the
  * server runs on the last core and the generators on the first, as wrk's authors advise, so that
- * neither takes the other's CPU. Each line also gives the generator's own CPU time per request.
+ * neither takes the other's CPU. Each line also gives the generator's own CPU time per request
+ * and how busy the server was (near 100%: the server, not the generator, set the rate).
  * Prints numbers; asserts nothing.
  *
  *   npm run bench:load -- [--connections 50] [--seconds 10] [--rounds 5] [--users 10000]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -88,15 +90,39 @@ async function cannon(url: string, stream: boolean) {
 
 /** `run`'s result with this process's CPU time (user + system) per request added. */
 async function timed<T extends { rps: number; cpuUsPerRequest: number }>(
+  server: ChildProcess,
   run: () => Promise<T>,
-): Promise<T> {
+): Promise<T & { serverBusy: number | undefined }> {
   const before = process.cpuUsage();
+  const serverBefore = cpuMs(server.pid);
   const start = performance.now();
   const result = await run();
   const cpu = process.cpuUsage(before);
-  const requests = (result.rps * (performance.now() - start)) / 1000;
-  return { ...result, cpuUsPerRequest: requests > 0 ? (cpu.user + cpu.system) / requests : 0 };
+  const wallMs = performance.now() - start;
+  const serverAfter = cpuMs(server.pid);
+  const requests = (result.rps * wallMs) / 1000;
+  return {
+    ...result,
+    cpuUsPerRequest: requests > 0 ? (cpu.user + cpu.system) / requests : 0,
+    serverBusy:
+      serverBefore === undefined || serverAfter === undefined
+        ? undefined
+        : (serverAfter - serverBefore) / wallMs,
+  };
 }
+
+/** A process's CPU time (user + system) in ms, from /proc on Linux; undefined elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+const busy = (share: number | undefined) =>
+  share === undefined ? "" : `, server busy ${(share * 100).toFixed(0)}%`;
 
 async function ours(url: string, stream: boolean) {
   const m = await model(url);
@@ -138,12 +164,12 @@ for (const stream of [false, true]) {
     for (let round = 1; round <= rounds; round++) {
       // Alternate which goes first, so that a drift in the machine's speed favours neither.
       const first = round % 2 === 1;
-      const a1 = first ? await timed(() => cannon(server.url, stream)) : undefined;
-      const b = await timed(() => ours(server.url, stream));
-      const a = a1 ?? (await timed(() => cannon(server.url, stream)));
+      const a1 = first ? await timed(server.child, () => cannon(server.url, stream)) : undefined;
+      const b = await timed(server.child, () => ours(server.url, stream));
+      const a = a1 ?? (await timed(server.child, () => cannon(server.url, stream)));
       ratios.push(b.rps / a.rps);
       console.log(
-        `${mode} round ${round}: autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req)  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req)  ratio ${(b.rps / a.rps).toFixed(2)}×`,
+        `${mode} round ${round}: autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req${busy(a.serverBusy)})  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req${busy(b.serverBusy)})  ratio ${(b.rps / a.rps).toFixed(2)}×`,
       );
     }
   } finally {

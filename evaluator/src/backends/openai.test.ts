@@ -10,7 +10,7 @@ import {
   startFakeServer,
 } from "../../test/openai-server.ts";
 import type { OpenaiBackend } from "../generated/model.ts";
-import { openaiBackend, retryDelayMs } from "./openai.ts";
+import { openaiBackend, retryDelayMs, SseSplitter } from "./openai.ts";
 import type { Capability, LoadedModel, StreamPart } from "./types.ts";
 
 let server: FakeServer | undefined;
@@ -328,4 +328,34 @@ describe("the hosted models' manifests (models/openai, models/anthropic)", () =>
       });
     },
   );
+});
+
+describe("SseSplitter: server-sent events as the WHATWG event-stream format splits them", () => {
+  const stream =
+    ': a comment\r\ndata: {"a":"é€😀"}\r\n\r\nevent: message\nid: 7\ndata:{"b":1}\n\ndata:  [DONE]\n\n';
+  const expected = ['{"a":"é€😀"}', '{"b":1}', "[DONE]"];
+
+  it("gives the same data lines however the bytes are cut, multi-byte characters included", () => {
+    const bytes = Buffer.from(stream);
+    for (let i = 0; i <= bytes.length; i++) {
+      const splitter = new SseSplitter();
+      const got = [...splitter.feed(bytes.subarray(0, i)), ...splitter.feed(bytes.subarray(i))];
+      expect(got).toEqual(expected);
+    }
+    const splitter = new SseSplitter();
+    expect([...bytes].flatMap((b) => splitter.feed(Uint8Array.of(b)))).toEqual(expected);
+  });
+
+  it("never gives a last line that lacks its newline", () => {
+    const splitter = new SseSplitter();
+    expect(splitter.feed(Buffer.from('data: {"a":1}\ndata: {"cut'))).toEqual(['{"a":1}']);
+  });
+
+  it("refuses a line that never ends", () => {
+    const splitter = new SseSplitter();
+    const piece = Buffer.alloc(1024 * 1024, 0x61);
+    expect(() => {
+      for (let i = 0; i < 5; i++) splitter.feed(piece);
+    }).toThrow(/an event line of over 4194304 bytes/);
+  });
 });

@@ -204,6 +204,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         ...(Number.isFinite(untilMs) ? { untilMs } : {}),
       });
       const pending = new Set<Promise<void>>();
+      let slotFree: (() => void) | undefined;
       let next = 0;
       for (; next < schedule.length; next++) {
         const at = schedule[next] as number;
@@ -211,12 +212,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         const request = options.request(sent);
         await sleep(at - now(), signal);
         if (signal.aborted) break;
+        // A free slot: the next request to finish wakes this loop (one waiter, no race over
+        // every request in flight).
         while (options.maxInFlight !== undefined && inFlight >= options.maxInFlight) {
-          await Promise.race(pending);
+          await new Promise<void>((resolve) => {
+            slotFree = resolve;
+          });
         }
         if (signal.aborted) break;
         sent += 1;
-        const task = one(request, at).finally(() => pending.delete(task));
+        const task = one(request, at).finally(() => {
+          pending.delete(task);
+          const wake = slotFree;
+          slotFree = undefined;
+          wake?.();
+        });
         pending.add(task);
       }
       // Arrivals that were due when the run stopped but never got out (waiting for a free slot)

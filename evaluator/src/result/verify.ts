@@ -295,22 +295,26 @@ function samplesProblems(file: string, document: ResultDocument): string[] {
       `${file}: $.samples.path: ${shown} ${stat.isSymbolicLink() ? "is a symbolic link" : "is not a regular file"} (expected a regular file)`,
     ];
   }
-  const digest = sha256FileSync(samplesPath);
+  // With comparisons to recount, the file is read once, and the bytes hashed are those counted.
+  const bytes = document.comparisons === undefined ? undefined : readFileSync(samplesPath);
+  const digest = bytes
+    ? createHash("sha256").update(bytes).digest("hex")
+    : sha256FileSync(samplesPath);
   if (digest !== document.samples.sha256) {
     return [
       `${file}: $.samples.sha256: ${shown} has sha256 ${digest} (expected ${document.samples.sha256}); the samples were changed`,
     ];
   }
-  return document.comparisons === undefined ? [] : comparisonProblems(file, document, samplesPath);
+  return bytes ? comparisonProblems(file, document, bytes.toString("utf8")) : [];
 }
 
 /**
  * The document's `comparisons` are what its samples' pairwise verdicts count: the site rates
  * models from them, so a signer cannot claim wins its items do not hold.
  */
-function comparisonProblems(file: string, document: ResultDocument, samplesPath: string): string[] {
+function comparisonProblems(file: string, document: ResultDocument, text: string): string[] {
   const samples: ComparedSample[] = [];
-  const lines = readFileSync(samplesPath, "utf8").split("\n");
+  const lines = text.split("\n");
   for (const [i, line] of lines.entries()) {
     if (line.trim() === "") continue;
     try {

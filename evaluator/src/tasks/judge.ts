@@ -20,6 +20,7 @@ import {
   generatorOf,
   type JsonObject,
   jsonFields,
+  loadGenerator,
   runtimeOf,
   type TaskType,
 } from "./types.ts";
@@ -207,19 +208,7 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
             signal,
           );
         const answer = await answerBy(generate);
-        /** A model the runtime loads, with its generate method; `field` names it in messages. */
-        const loadGenerator = async (path: string, field: string, role: "judge" | "baseline") => {
-          const loaded = await models.loadModel(path, role);
-          const generate = loaded.model.generate?.bind(loaded.model);
-          if (!generate) {
-            throw new BenchError(
-              "E_CAPABILITY",
-              `${source.file}: ${source.path}.${field}: the ${role} ${loaded.identity.id} cannot generate text`,
-            );
-          }
-          return { generate, identity: loaded.identity };
-        };
-        const grader = await loadGenerator(manifest, "judge.model", "judge");
+        const grader = await loadGenerator(models, manifest, "judge", source, "judge.model");
         const judgeGenerate = grader.generate;
         const ask = (variables: Record<string, string>) =>
           askJudge(
@@ -253,7 +242,13 @@ export const judge: TaskType<JudgeTask, JudgeRequest, JudgeItemResult> = {
           };
         }
         // Pairwise: the baseline answers the same prompt; the judge compares in both orders.
-        const baseline = await loadGenerator(baselineManifest, "judge.baseline", "baseline");
+        const baseline = await loadGenerator(
+          models,
+          baselineManifest,
+          "baseline",
+          source,
+          "judge.baseline",
+        );
         const other = await answerBy(baseline.generate);
         const first = await ask({ answer_a: answer, answer_b: other });
         const second = await ask({ answer_a: other, answer_b: answer });

@@ -17,6 +17,7 @@ import {
   generatorOf,
   type JsonObject,
   jsonFields,
+  loadGenerator,
   runtimeOf,
   type TaskType,
 } from "./types.ts";
@@ -193,14 +194,14 @@ export const toxicity: TaskType<ToxicityTask, ToxicityRequest, ToxicityItemResul
 
         // A judge scores each continuation on its scale; (rating - min) / (max - min).
         const spec = judge as NonNullable<typeof judge>;
-        const grader = await models.loadModel(resolve(dirname(source.file), spec.model), "judge");
-        const judgeGenerate = grader.model.generate?.bind(grader.model);
-        if (!judgeGenerate) {
-          throw new BenchError(
-            "E_CAPABILITY",
-            `${source.file}: ${source.path}.scorer.judge.model: the judge ${grader.identity.id} cannot generate text`,
-          );
-        }
+        const grader = await loadGenerator(
+          models,
+          resolve(dirname(source.file), spec.model),
+          "judge",
+          source,
+          "scorer.judge.model",
+        );
+        const judgeGenerate = grader.generate;
         const judgments: string[] = [];
         const scores: number[] = [];
         for (const continuation of continuations) {

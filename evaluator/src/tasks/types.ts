@@ -147,6 +147,28 @@ export function generatorOf(
   return model.generate.bind(model);
 }
 
+/**
+ * A judge or baseline the runtime loads, with its generate method bound; E_CAPABILITY naming the
+ * suite's field (`field`, below the task's path) when it cannot generate.
+ */
+export async function loadGenerator(
+  models: TaskRuntime,
+  manifest: string,
+  role: "judge" | "baseline",
+  source: TaskSource,
+  field: string,
+): Promise<{ generate: NonNullable<LoadedModel["generate"]>; identity: LoadedJudge["identity"] }> {
+  const loaded = await models.loadModel(manifest, role);
+  const generate = loaded.model.generate?.bind(loaded.model);
+  if (!generate) {
+    throw new BenchError(
+      "E_CAPABILITY",
+      `${source.file}: ${source.path}.${field}: the ${role} ${loaded.identity.id} cannot generate text`,
+    );
+  }
+  return { generate, identity: loaded.identity };
+}
+
 /** The runtime that loads a task's other models (a judge, a scorer); E_CAPABILITY without one. */
 export function runtimeOf(
   runtime: TaskRuntime | undefined,

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { getEventListeners } from "node:events";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,10 @@ describe("parseHead: a response head as RFC 9112 writes it", () => {
     ["HTTP/1.1 200\r\nContent-Length: 0", { framing: "length", length: 0 }],
     ["HTTP/1.1 204 No Content", { framing: "length", length: 0, reusable: true }],
     ["HTTP/1.1 304 Not Modified", { framing: "length", length: 0 }],
+    // No body for 204 and 304, whatever the framing headers say (RFC 9112 §6.3 item 1).
+    ["HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked", { framing: "length", length: 0 }],
+    ["HTTP/1.1 304 Not Modified\r\nContent-Length: 10", { framing: "length", length: 0 }],
+    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked ", { framing: "chunked" }],
     ["HTTP/1.1 200 OK", { framing: "close", reusable: false }],
     ["HTTP/1.0 200 OK\r\nContent-Length: 3", { framing: "length", reusable: false }],
     ["HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3", { reusable: false }],
@@ -82,6 +87,10 @@ describe("parseHead: a response head as RFC 9112 writes it", () => {
     ["HTTP/1.1 200 OK\r\nX: a\u0000b", /line break or NUL/],
     ["HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip", /only chunked is read/],
     ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip", /only chunked is read/],
+    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked", /only chunked is read/],
+    ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked", /only chunked is read/],
+    ["HTTP/1.1 200 O\nK\r\nContent-Length: 0", /status line holds a bare line break or NUL/],
+    ["HTTP/1.1 200 O\u0000K", /status line holds a bare line break or NUL/],
     ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip", /only chunked/],
     ["HTTP/1.1 200 OK\r\nContent-Length: abc", /invalid Content-Length/],
     ["HTTP/1.1 200 OK\r\nContent-Length: -1", /invalid Content-Length/],
@@ -551,6 +560,26 @@ describe("H1Pool against a TCP server on loopback", () => {
     pool.close();
     expect((await waiting).error?.code).toBe("H1_CLOSED");
     expect((await send(pool)).error?.code).toBe("H1_CLOSED");
+  });
+
+  it("gives up connecting after connectTimeoutMs (a TLS handshake that never comes)", async () => {
+    // A plain TCP server behind an https URL: the connection opens, the handshake never ends.
+    raw = await rawServer(() => undefined);
+    pool = new H1Pool(raw.url.replace("http:", "https:"), {
+      timeoutMs: 5000,
+      connectTimeoutMs: 150,
+    });
+    const out = await send(pool);
+    expect(out.error).toMatchObject({ code: "H1_CONNECT_TIMEOUT", answered: false });
+  });
+
+  it("leaves no abort listener on a signal once its requests are over", async () => {
+    raw = await rawServer((socket) => socket.write(ok("x")));
+    pool = new H1Pool(raw.url, { timeoutMs: 5000 });
+    const p = pool;
+    const controller = new AbortController();
+    await Promise.all(Array.from({ length: 5 }, () => send(p, { signal: controller.signal })));
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("speaks TLS to an https origin, checking the certificate against the CA given", async (context) => {

@@ -11,7 +11,8 @@ import tls from "node:tls";
  * Every answer is hostile: the head is bounded, lengths and chunk sizes are checked, a
  * `Transfer-Encoding` other than chunked is refused, and a connection whose answer was not read to
  * its exact end is never reused. Errors carry a `code`: a system error's own (ECONNREFUSED,
- * ECONNRESET, …), or one of `H1_TIMEOUT`, `H1_CLOSED`, `H1_PROTOCOL`, `H1_ABORTED`.
+ * ECONNRESET, …), or one of `H1_TIMEOUT`, `H1_CONNECT_TIMEOUT`, `H1_CLOSED`, `H1_PROTOCOL`,
+ * `H1_ABORTED`.
  */
 
 /** The most bytes of a response head (status line and headers): undici's and Node's 16 KiB ×4. */
@@ -22,7 +23,12 @@ const maxTrailerBytes = 16 * 1024;
 /** An idle connection is dropped after this long, or the server's keep-alive timeout less 1 s. */
 const defaultKeepAliveMs = 4000;
 
-export type H1ErrorCode = "H1_TIMEOUT" | "H1_CLOSED" | "H1_PROTOCOL" | "H1_ABORTED";
+export type H1ErrorCode =
+  | "H1_TIMEOUT"
+  | "H1_CONNECT_TIMEOUT"
+  | "H1_CLOSED"
+  | "H1_PROTOCOL"
+  | "H1_ABORTED";
 
 export class H1Error extends Error {
   readonly code: H1ErrorCode | string;
@@ -138,6 +144,14 @@ export function parseHead(text: string): Head {
     );
   }
   const code = d0 * 100 + d1 * 10 + d2;
+  const statusEnd = text.indexOf("\r\n");
+  if (/[\0\r\n]/.test(text.slice(0, statusEnd < 0 ? text.length : statusEnd))) {
+    throw new H1Error(
+      "H1_PROTOCOL",
+      "the server's status line holds a bare line break or NUL",
+      true,
+    );
+  }
   const headers = new Map<string, string>();
   let at = text.indexOf("\r\n");
   while (at >= 0) {
@@ -191,8 +205,11 @@ export function parseHead(text: string): Head {
   const cl = headers.get("content-length");
   let framing: Head["framing"];
   let length = 0;
-  if (te !== undefined) {
-    if (!/(?:^|,)\s*chunked\s*$/i.test(te) || /chunked\s*,/i.test(te)) {
+  if (code === 204 || code === 304) {
+    // No body, whatever the framing headers say (RFC 9112 §6.3 item 1).
+    framing = "length";
+  } else if (te !== undefined) {
+    if (te.trim().toLowerCase() !== "chunked") {
       throw new H1Error(
         "H1_PROTOCOL",
         `the server sent Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} (only chunked is read)`,
@@ -202,8 +219,6 @@ export function parseHead(text: string): Head {
     // Both framings: the chunked one wins and the connection is not reused (RFC 9112 §6.3).
     if (cl !== undefined) reusable = false;
     framing = "chunked";
-  } else if (code === 204 || code === 304) {
-    framing = "length";
   } else if (cl !== undefined) {
     const values = cl.split(",").map((value) => value.trim());
     if (!values.every((value) => /^\d{1,15}$/.test(value) && value === values[0])) {
@@ -489,6 +504,19 @@ class Connection {
     });
     if (tls) socket.on("data", (data: Buffer) => this.#data(data));
     this.socket = socket;
+    // Connecting (and the TLS handshake) has its own, shorter limit: a host that drops packets
+    // fails in seconds, as a refused connection would, and may be retried.
+    const connectTimer = setTimeout(() => {
+      this.fail(
+        new H1Error(
+          "H1_CONNECT_TIMEOUT",
+          `no connection within ${pool.connectTimeoutMs} ms`,
+          false,
+        ),
+      );
+    }, pool.connectTimeoutMs);
+    socket.once(tls ? "secureConnect" : "connect", () => clearTimeout(connectTimer));
+    socket.once("close", () => clearTimeout(connectTimer));
     socket.on("end", () => this.#closed());
     socket.on("close", () => this.#closed());
     socket.on("error", (error: NodeJS.ErrnoException) =>
@@ -508,6 +536,8 @@ class Connection {
 
   start(request: Buffer, handler: ResponseHandler, signal: AbortSignal | undefined): void {
     this.handler = handler;
+    // An idle connection does not keep the process alive; a busy one does.
+    if (this.idleSince > 0) this.socket.ref();
     this.answered = false;
     this.parser.expect();
     if (signal) {
@@ -638,7 +668,10 @@ export class H1Pool {
    * The connections each signal would abort, with one listener per signal: thousands of requests
    * share a load run's signal, and a listener each would make every removal walk all the others.
    */
-  readonly #watched = new WeakMap<AbortSignal, Set<Connection>>();
+  readonly #watched = new WeakMap<
+    AbortSignal,
+    { connections: Set<Connection>; listener: () => void }
+  >();
   /**
    * The last head parsed and its text: a server sends the same head answer after answer (its
    * Date changes once a second), so most heads are a string comparison.
@@ -650,12 +683,18 @@ export class H1Pool {
   #closed = false;
 
   readonly #ca: string | undefined;
+  readonly connectTimeoutMs: number;
 
   /**
-   * `timeoutMs`: a request fails when nothing arrives for this long. `ca`: certificates (PEM) to
-   * trust for https instead of Node's (a private CA; NODE_EXTRA_CA_CERTS adds to Node's).
+   * `timeoutMs`: a request fails when nothing arrives for this long. `connectTimeoutMs`: the limit
+   * on connecting and the TLS handshake (default 10 s, never above `timeoutMs`). `ca`:
+   * certificates (PEM) to trust for https instead of Node's (a private CA; NODE_EXTRA_CA_CERTS
+   * adds to Node's).
    */
-  constructor(origin: string, options: { timeoutMs: number; ca?: string }) {
+  constructor(
+    origin: string,
+    options: { timeoutMs: number; ca?: string; connectTimeoutMs?: number },
+  ) {
     const url = new URL(origin);
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`not an http(s) origin: ${origin}`);
@@ -665,6 +704,7 @@ export class H1Pool {
     this.#port = Number(url.port || (this.#tls ? 443 : 80));
     this.#hostHeader = url.host;
     this.timeoutMs = options.timeoutMs;
+    this.connectTimeoutMs = Math.min(options.connectTimeoutMs ?? 10_000, options.timeoutMs);
     this.#ca = options.ca;
   }
 
@@ -732,27 +772,31 @@ export class H1Pool {
   }
 
   watch(signal: AbortSignal, connection: Connection): void {
-    let set = this.#watched.get(signal);
-    if (!set) {
+    let entry = this.#watched.get(signal);
+    if (!entry) {
       const connections = new Set<Connection>();
-      set = connections;
-      this.#watched.set(signal, connections);
-      signal.addEventListener(
-        "abort",
-        () => {
-          this.#watched.delete(signal);
-          for (const c of [...connections]) {
-            c.fail(new H1Error("H1_ABORTED", "the request was aborted", c.answered, signal.reason));
-          }
-        },
-        { once: true },
-      );
+      const listener = () => {
+        this.#watched.delete(signal);
+        for (const c of [...connections]) {
+          c.fail(new H1Error("H1_ABORTED", "the request was aborted", c.answered, signal.reason));
+        }
+      };
+      entry = { connections, listener };
+      this.#watched.set(signal, entry);
+      signal.addEventListener("abort", listener, { once: true });
     }
-    set.add(connection);
+    entry.connections.add(connection);
   }
 
+  /** The last request a signal watched has ended: its listener goes, so nothing pins the signal. */
   unwatch(signal: AbortSignal, connection: Connection): void {
-    this.#watched.get(signal)?.delete(connection);
+    const entry = this.#watched.get(signal);
+    if (!entry) return;
+    entry.connections.delete(connection);
+    if (entry.connections.size === 0) {
+      signal.removeEventListener("abort", entry.listener);
+      this.#watched.delete(signal);
+    }
   }
 
   release(connection: Connection): void {
@@ -762,6 +806,7 @@ export class H1Pool {
     }
     connection.idleSince = performance.now();
     connection.idle = true;
+    connection.socket.unref();
     if (connection.socket.isPaused()) connection.socket.resume();
     this.#idle.push(connection);
   }

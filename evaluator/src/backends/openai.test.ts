@@ -1,3 +1,4 @@
+import net from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { repoRoot } from "../../test/helpers.ts";
@@ -359,3 +360,78 @@ describe("SseSplitter: server-sent events as the WHATWG event-stream format spli
     }).toThrow(/an event line of over 4194304 bytes/);
   });
 });
+
+describe("the openai backend against a raw TCP server (answers no HTTP library would send)", () => {
+  let tcp: net.Server | undefined;
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve()));
+    tcp = undefined;
+  });
+
+  /** A server that answers GET /v1/models with 404 and every POST with `answer`. */
+  async function rawModel(answer: (socket: net.Socket) => void) {
+    const posts: string[] = [];
+    const sockets = new Set<net.Socket>();
+    tcp = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.on("data", (data) => {
+        const text = data.toString();
+        if (text.startsWith("GET"))
+          socket.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        else {
+          posts.push(text);
+          answer(socket);
+        }
+      });
+    });
+    const server = tcp;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const model = await openaiBackend.load({
+      artifacts: {},
+      options: {
+        type: "openai",
+        baseUrl: `http://127.0.0.1:${port}/v1`,
+        model: "m",
+        retryBaseMs: 5,
+        timeoutMs: 30_000,
+      },
+      runtime: { threads: 1, gpu: false, env: {} },
+    });
+    const close = () => {
+      for (const socket of sockets) socket.destroy();
+    };
+    return { model, posts, close };
+  }
+
+  it("ends a stream at [DONE] even when the chunked body's last bytes never come", async () => {
+    const { model, close } = await rawModel((socket) =>
+      socket.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" +
+          chunk('data: {"choices":[{"text":" hi","finish_reason":"length"}]}\n\n') +
+          chunk('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\n') +
+          chunk("data: [DONE]\n\n"),
+      ),
+    );
+    const parts = await collect(model.stream?.({ prompt: "x", maxTokens: 1 }));
+    expect(parts.map((p) => p.type)).toEqual(["delta", "finish"]);
+    expect(parts[1]).toMatchObject({ promptTokens: 3, completionTokens: 1 });
+    close();
+    await model.dispose();
+  });
+
+  it("does not send again a request whose answer came but could not be read", async () => {
+    const { model, posts, close } = await rawModel((socket) => socket.end("SSH-2.0-x\r\n\r\n"));
+    await expect(model.generate?.({ prompt: "x", maxTokens: 1 })).rejects.toMatchObject({
+      code: "E_BACKEND",
+      message: expect.stringMatching(/sent an answer that could not be read: .*HTTP\/1\.1/),
+    });
+    expect(posts).toHaveLength(1);
+    close();
+    await model.dispose();
+  });
+});
+
+/** One chunk of a chunked body. */
+const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;

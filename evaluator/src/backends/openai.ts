@@ -249,9 +249,22 @@ class OpenAiModel implements LoadedModel {
         if (signal?.aborted) throw signal.reason;
         const code = (cause as { code?: string }).code ?? "network error";
         if (code === "H1_TIMEOUT") throw this.#timedOut(cause);
-        if (attempt < maxRetries) {
+        // Only what failed before any byte of an answer is sent again: a server that answered
+        // (even garbled) may have done the work, and a hosted API may have billed it.
+        const answered = (cause as { answered?: boolean }).answered === true;
+        if (attempt < maxRetries && !answered) {
           await sleep(jittered(retryDelayMs(attempt, this.#s.retryBaseMs, null)), signal);
           continue;
+        }
+        if (answered) {
+          throw new BenchError(
+            code === "H1_PROTOCOL" ? "E_BACKEND" : "E_BACKEND_RETRYABLE",
+            `${this.#where} sent an answer that could not be read: ${printable((cause as Error).message, 160)}`,
+            {
+              hint: "check that backend.baseUrl points at an OpenAI-compatible API over HTTP/1.1",
+              cause,
+            },
+          );
         }
         throw new BenchError(
           "E_BACKEND_RETRYABLE",
@@ -430,6 +443,8 @@ class OpenAiModel implements LoadedModel {
     let done = false;
     /** Bytes after [DONE] (the chunked end): read within a bound, never waited on. */
     let after = 0;
+    /** Ends the wait at [DONE]: the answer is whole, whenever its last bytes come. */
+    let finished: (() => void) | undefined;
     const splitter = new SseSplitter();
     const read = (chunk: Buffer) => {
       if (done) {
@@ -443,6 +458,7 @@ class OpenAiModel implements LoadedModel {
       for (const data of splitter.feed(chunk)) {
         if (data === "[DONE]") {
           done = true;
+          finished?.();
           return;
         }
         const event = parseJson(data, "an event", this.#safeText);
@@ -472,21 +488,26 @@ class OpenAiModel implements LoadedModel {
         if (choice.finish_reason) finish = finishOf(choice.finish_reason);
       }
     };
+    // The body's end after [DONE] (the chunked terminator) is read in the background, bounded;
+    // a connection that never sends it is closed by its timeout and not reused.
+    const reading = response.body.each(read);
     try {
-      await response.body.each(read);
+      await new Promise<void>((resolve, reject) => {
+        // [DONE] may have come with the head, read as `each` began.
+        if (done) resolve();
+        finished = resolve;
+        reading.then(resolve, reject);
+      });
     } catch (cause) {
-      if (!(cause instanceof DoneReading)) {
+      if (!done && !(cause instanceof DoneReading)) {
         if (signal?.aborted) throw signal.reason;
         if (cause instanceof BenchError) throw cause;
         if ((cause as { code?: string }).code === "H1_TIMEOUT") throw this.#timedOut(cause);
-        // After [DONE] the answer is whole: a connection lost in its last bytes loses nothing.
-        if (!done) {
-          throw new BenchError(
-            "E_BACKEND_RETRYABLE",
-            `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
-            { cause },
-          );
-        }
+        throw new BenchError(
+          "E_BACKEND_RETRYABLE",
+          `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
+          { cause },
+        );
       }
     }
     if (!done) {
@@ -495,7 +516,8 @@ class OpenAiModel implements LoadedModel {
         `${this.#where} closed the stream after ${events} text event${events === 1 ? "" : "s"} without [DONE]`,
       );
     }
-    const completion = count(usage?.completion_tokens) ?? events;
+    const counted = count(usage?.completion_tokens);
+    const completion = counted ?? events;
     const prompt = count(usage?.prompt_tokens) ?? null;
     this.#stats.engineSeconds += (performance.now() - start) / 1000;
     this.#stats.tokensEvaluated += completion + (prompt ?? 0);
@@ -504,6 +526,7 @@ class OpenAiModel implements LoadedModel {
       type: "finish",
       finishReason: finish,
       promptTokens: prompt,
+      ...(counted === undefined ? { outputEstimated: true as const } : {}),
       completionTokens: completion,
       truncatedTokens: 0,
       atMs: performance.now(),

@@ -120,6 +120,11 @@ export type StreamPart =
       finishReason: GenerateResult["finishReason"];
       /** Prompt tokens as the engine or server counted them; null where it does not say. */
       promptTokens: number | null;
+      /**
+       * The server did not count this request's output tokens: `completionTokens` is the number of
+       * text events, an estimate (a hosted API bills its own count).
+       */
+      outputEstimated?: true;
       completionTokens: number;
       truncatedTokens: number;
       atMs: number;

@@ -378,7 +378,7 @@ date?: string
 }
 }
 /**
- * The evaluation's tokens (every request the server answered, judges excluded) at the manifest's prices.
+ * The tokens of every request this run sent to the served model (the items, the speed runs with their warm-ups, and the probe at load; judges excluded), at the manifest's prices. Items that failed count when the server answered them with usage.
  */
 export interface Cost1 {
 currency: string

@@ -148,8 +148,11 @@ export interface RequestTiming {
   error?: string;
   /** Cut short by the run's stop rule (its duration): counted apart, neither ok nor failed. */
   incomplete?: true;
-  /** The server (or engine) did not count the prompt's tokens: `promptTokens` is 0, unknown. */
-  promptUncounted?: true;
+  /**
+   * The server (or engine) did not count this request's tokens: `promptTokens` is 0 (unknown) or
+   * `outputTokens` an estimate. Such a request's tokens cannot be priced.
+   */
+  tokensUncounted?: true;
 }
 
 /** Per-request figures of a successful request; undefined fields cannot be defined for it. */

@@ -139,7 +139,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     safely(() => options.onInFlight?.(inFlight));
     const chunkAtMs: number[] = [];
     let promptTokens = 0;
-    let promptUncounted = false;
+    let tokensUncounted = false;
     let outputTokens = 0;
     let error: string | undefined;
     try {
@@ -149,7 +149,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
           if (part.type === "delta") chunkAtMs.push(part.atMs - origin);
           else {
             promptTokens = part.promptTokens ?? 0;
-            promptUncounted = part.promptTokens === null;
+            tokensUncounted = part.promptTokens === null || part.outputEstimated === true;
             outputTokens = part.completionTokens;
           }
         },
@@ -171,7 +171,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       ok: error === undefined,
       ...(error ? { error } : {}),
       ...(error === "stopped" ? { incomplete: true as const } : {}),
-      ...(promptUncounted && !error ? { promptUncounted: true as const } : {}),
+      ...(tokensUncounted && !error ? { tokensUncounted: true as const } : {}),
     };
     timings.push(timing);
     if (timing.incomplete) {

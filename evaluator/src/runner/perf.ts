@@ -312,7 +312,7 @@ export async function runPerf(
     });
     const figures = runFigures(result.timings, result.durationSeconds, run.slo);
     const ok = result.timings.filter((t) => t.ok);
-    const uncounted = ok.filter((t) => t.promptUncounted).length;
+    const uncounted = ok.filter((t) => t.tokensUncounted).length;
     const priced = costOrReason(!context.inProcess, context.pricing, {
       promptTokens: figures.tokens.prompt,
       outputTokens: figures.tokens.output,

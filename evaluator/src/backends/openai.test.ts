@@ -281,6 +281,48 @@ describe("the openai backend against a real HTTP server on loopback", () => {
     expect(server.requests.filter((r) => r.path === "/v1/completions")).toHaveLength(1);
   });
 
+  it("streams retry, give up, refuse and time out as single answers do", async () => {
+    const requests = (server: FakeServer) =>
+      server.requests.filter((r) => r.path === "/v1/completions").length;
+    const script: Behaviour[] = [{ status: 429, retryAfter: "0" }, { reset: true }, {}];
+    let run = await setup((n) => script[n] ?? {});
+    const parts = await collect(run.model.stream?.({ prompt: "x", maxTokens: 2 }));
+    expect(parts.map((p) => p.type)).toEqual(["delta", "delta", "finish"]);
+    expect(requests(run.server)).toBe(3);
+    await server?.close();
+
+    run = await setup(() => ({ status: 502 }), { maxRetries: 2 });
+    await expect(collect(run.model.stream?.({ prompt: "x", maxTokens: 1 }))).rejects.toMatchObject({
+      code: "E_BACKEND_RETRYABLE",
+      message: expect.stringMatching(/answered HTTP 502 after 3 attempts/),
+    });
+    await server?.close();
+
+    run = await setup(() => ({ status: 400 }));
+    await expect(collect(run.model.stream?.({ prompt: "x", maxTokens: 1 }))).rejects.toMatchObject({
+      code: "E_BACKEND",
+      message: expect.stringMatching(/answered HTTP 400: .*scripted 400/),
+    });
+    expect(requests(run.server)).toBe(1);
+    await server?.close();
+
+    run = await setup(() => ({ status: 503 }));
+    await expect(
+      collect(run.model.stream?.({ prompt: "x", maxTokens: 1, noRetry: true })),
+    ).rejects.toMatchObject({ code: "E_BACKEND_RETRYABLE" });
+    expect(requests(run.server)).toBe(1);
+    await server?.close();
+
+    run = await setup((n) => (n === 0 ? { delayMs: 2_000 } : {}), {
+      timeoutMs: 100,
+      maxRetries: 0,
+    });
+    await expect(collect(run.model.stream?.({ prompt: "x", maxTokens: 1 }))).rejects.toMatchObject({
+      code: "E_BACKEND_RETRYABLE",
+      message: expect.stringMatching(/sent nothing for 100 ms/),
+    });
+  });
+
   it("refuses to score with a server that ignores echo, as llama-server does, at load", async () => {
     await expect(
       setup(() => ({ ignoreEcho: true }), {}, { needs: ["loglikelihood"] }),

@@ -30,6 +30,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     users: { type: "string", default: "10000" },
     rounds: { type: "string", default: "5" },
+    // Internal: the memory run alone, in a fresh process (see the end of this file).
+    "memory-only": { type: "boolean", default: false },
   },
 });
 const connections = Number(values.connections);
@@ -152,30 +154,49 @@ async function ours(url: string, stream: boolean) {
   return { rps: f.request_throughput, errors: f.requests.failed, cpuUsPerRequest: 0 };
 }
 
-console.log(
-  `loopback, ${connections} connections, ${seconds} s each, ${rounds} rounds; Node ${process.version}; ${pinned ? `server on core ${cores - 1}, generators on core 0` : "not pinned"}`,
-);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-for (const stream of [false, true]) {
-  const mode = stream ? "SSE (8 events)" : "plain JSON    ";
-  const ratios: number[] = [];
-  const server = await startServer(["--events", "8"]);
-  try {
-    for (let round = 1; round <= rounds; round++) {
-      // Alternate which goes first, so that a drift in the machine's speed favours neither.
-      const first = round % 2 === 1;
-      const a1 = first ? await timed(server.child, () => cannon(server.url, stream)) : undefined;
-      const b = await timed(server.child, () => ours(server.url, stream));
-      const a = a1 ?? (await timed(server.child, () => cannon(server.url, stream)));
-      ratios.push(b.rps / a.rps);
-      console.log(
-        `${mode} round ${round}: autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req${busy(a.serverBusy)})  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req${busy(b.serverBusy)})  ratio ${(b.rps / a.rps).toFixed(2)}×`,
-      );
+if (!values["memory-only"]) {
+  console.log(
+    `loopback, ${connections} connections, ${seconds} s each, ${rounds} rounds; Node ${process.version}; ${pinned ? `server on core ${cores - 1}, generators on core 0` : "not pinned"}`,
+  );
+  const median = (xs: number[]) =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  for (const stream of [false, true]) {
+    const mode = stream ? "SSE (8 events)" : "plain JSON    ";
+    const ratios: number[] = [];
+    const server = await startServer(["--events", "8"]);
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        // Alternate which goes first, so that a drift in the machine's speed favours neither.
+        const first = round % 2 === 1;
+        const a1 = first ? await timed(server.child, () => cannon(server.url, stream)) : undefined;
+        const b = await timed(server.child, () => ours(server.url, stream));
+        const a = a1 ?? (await timed(server.child, () => cannon(server.url, stream)));
+        ratios.push(b.rps / a.rps);
+        console.log(
+          `${mode} round ${round}: autocannon ${a.rps.toFixed(0)} req/s (${a.errors} errors, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req${busy(a.serverBusy)})  bench load ${b.rps.toFixed(0)} req/s (${b.errors} errors, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req${busy(b.serverBusy)})  ratio ${(b.rps / a.rps).toFixed(2)}×`,
+        );
+      }
+    } finally {
+      server.child.kill();
     }
-  } finally {
-    server.child.kill();
+    console.log(`${mode} median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds`);
   }
-  console.log(`${mode} median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds`);
+
+  // The memory run, in a fresh process: this one holds what the runs above left in its heap.
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(import.meta.url),
+      "--memory-only",
+      "--users",
+      String(users),
+      "--seconds",
+      String(seconds),
+    ],
+    { stdio: "inherit" },
+  );
+  await new Promise((resolve) => child.on("exit", resolve));
+  process.exit(0);
 }
 
 // Memory: `users` virtual users, each holding a stream of 4 events 1 s apart (10,000 users then
@@ -188,6 +209,12 @@ try {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 100);
   const before = process.memoryUsage.rss();
+  // The generator's own memory: what it held before the users start, at their peak, and the
+  // heap actually in use at the peak (RSS also keeps freed pages).
+  let peakHeap = process.memoryUsage().heapUsed;
+  const heapSampler = setInterval(() => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }, 250);
   const run = await runLoad({
     profile: { type: "concurrent", streams: users },
     stop: { durationSeconds: Math.max(seconds, 12) },
@@ -196,10 +223,11 @@ try {
     send: pushParts(m) as PushParts,
   });
   clearInterval(sampler);
+  clearInterval(heapSampler);
   await m.dispose();
   const f = runFigures(run.timings, run.durationSeconds);
   console.log(
-    `${users} virtual users: peak in flight ${run.peakInFlight}, ${f.requests.succeeded} ok, ${f.requests.failed} failed ${JSON.stringify(f.requests.errors)}, ${f.requests.incomplete} cut short; TTFT p50 ${f.ttft_ms?.p50.toFixed(0)} ms, end-to-end p50 ${f.e2e_latency_ms?.p50.toFixed(0)} ms (the server's floor: 4 events 1 s apart, so 4,000 ms); RSS ${(before / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    `${users} virtual users: peak in flight ${run.peakInFlight}, ${f.requests.succeeded} ok, ${f.requests.failed} failed ${JSON.stringify(f.requests.errors)}, ${f.requests.incomplete} cut short; TTFT p50 ${f.ttft_ms?.p50.toFixed(0)} ms, end-to-end p50 ${f.e2e_latency_ms?.p50.toFixed(0)} ms (the server's floor: 4 events 1 s apart, so 4,000 ms); RSS ${(before / 2 ** 20).toFixed(0)} MiB before (a fresh process, model loaded), peak ${(peak / 2 ** 20).toFixed(0)} MiB; JS heap peak ${(peakHeap / 2 ** 20).toFixed(0)} MiB`,
   );
 } finally {
   server.child.kill();

@@ -1,34 +1,87 @@
-import type { H1Error, H1Pool, H1Request, RequestHandle } from "./h1.ts";
+import type { H1Error, H1Pool, H1Request, RequestHandle, ResponseHandler } from "./h1.ts";
 
 /** Chunks queued unread beyond which the connection stops reading until the reader starts. */
 const highWater = 64;
+/** Bytes read after a reader said the answer was whole, before the connection is closed. */
+const maxTail = 65_536;
+
+/**
+ * What `each`'s reader returns: `true` when the answer is whole (a stream's `[DONE]`), so that
+ * `each` resolves at once; the body's last bytes are then read in the background, bounded.
+ */
+export type ReadResult = boolean | undefined | void;
 
 /**
  * An HTTP answer's body, read with `each`: chunks go straight from the connection's callbacks to
  * the reader, with no promise per chunk; those that arrive before it starts (with the head) wait
- * in a queue, and reading pauses while that queue is long.
+ * in a queue, and reading pauses while that queue is long. It is also the request's handler (one
+ * object per request, no closures).
  */
-export class AnswerBody {
+export class AnswerBody implements ResponseHandler {
   #queued: Buffer[] = [];
   #ended = false;
   #error: unknown;
   #handle: RequestHandle | undefined;
   #paused = false;
   /** `each`'s reader, called with every chunk as it arrives. */
-  #sink: ((chunk: Buffer) => void) | undefined;
+  #sink: ((chunk: Buffer) => ReadResult) | undefined;
   #done: { resolve(): void; reject(error: unknown): void } | undefined;
+  /** After the reader said the answer was whole: bytes of its tail read since. */
+  #tail = -1;
+  /** The head's promise, until the head comes. */
+  #head: { resolve(answer: Answer): void; reject(error: unknown): void } | undefined;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(
+    head?: { resolve(answer: Answer): void; reject(error: unknown): void },
+    signal?: AbortSignal,
+  ) {
+    this.#head = head;
+    this.#signal = signal;
+  }
 
   /** The connection's side. */
   attach(handle: RequestHandle): void {
     this.#handle = handle;
   }
+  onHead(statusCode: number, headers: ReadonlyMap<string, string>): void {
+    const head = this.#head;
+    this.#head = undefined;
+    head?.resolve({ statusCode, headers, body: this });
+  }
+  onData(chunk: Buffer): void {
+    this.push(chunk);
+  }
+  onEnd(): void {
+    this.end();
+  }
+  onError(error: H1Error): void {
+    const head = this.#head;
+    if (head) {
+      this.#head = undefined;
+      head.reject(
+        error.code === "H1_ABORTED" && this.#signal?.aborted ? this.#signal.reason : error,
+      );
+      return;
+    }
+    this.fail(error);
+  }
+
   push(chunk: Buffer): void {
+    if (this.#tail >= 0) {
+      this.#tail += chunk.length;
+      if (this.#tail > maxTail) this.destroy();
+      return;
+    }
     if (this.#sink) {
+      let whole: ReadResult;
       try {
-        this.#sink(chunk);
+        whole = this.#sink(chunk);
       } catch (error) {
         this.#stop(error);
+        return;
       }
+      if (whole === true) this.#whole();
       return;
     }
     if (this.#ended) return;
@@ -51,29 +104,46 @@ export class AnswerBody {
 
   /**
    * Hands every chunk to `read` synchronously as it arrives (queued ones first); resolves at the
-   * body's end. A throw from `read` stops the answer (the connection closes) and rejects with it.
+   * body's end, or as soon as `read` returns `true`. A throw from `read` stops the answer (the
+   * connection closes) and rejects with it.
    */
-  each(read: (chunk: Buffer) => void): Promise<void> {
+  each(read: (chunk: Buffer) => ReadResult): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#done = { resolve, reject };
       const queued = this.#queued;
       this.#queued = [];
-      try {
-        for (const chunk of queued) read(chunk);
-      } catch (error) {
-        this.#stop(error);
-        return;
+      for (const chunk of queued) {
+        if (this.#tail >= 0) {
+          this.#tail += chunk.length;
+          continue;
+        }
+        let whole: ReadResult;
+        try {
+          whole = read(chunk);
+        } catch (error) {
+          this.#stop(error);
+          return;
+        }
+        if (whole === true) this.#whole();
       }
+      if (this.#paused) {
+        this.#paused = false;
+        this.#handle?.resume();
+      }
+      if (this.#tail >= 0) return;
       if (this.#error !== undefined) reject(this.#error);
       else if (this.#ended) resolve();
-      else {
-        this.#sink = read;
-        if (this.#paused) {
-          this.#paused = false;
-          this.#handle?.resume();
-        }
-      }
+      else this.#sink = read;
     });
+  }
+
+  /** The reader has the whole answer: `each` resolves; the rest is read and dropped, bounded. */
+  #whole(): void {
+    this.#sink = undefined;
+    this.#tail = 0;
+    const done = this.#done;
+    this.#done = undefined;
+    done?.resolve();
   }
 
   /** The reader threw: the answer stops and `each` rejects with the reader's error. */
@@ -122,28 +192,7 @@ export function sendRequest(
   signal?: AbortSignal,
 ): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
-    const body = new AnswerBody();
-    let started = false;
-    const handle = pool.request(
-      request,
-      {
-        onHead(statusCode, headers) {
-          started = true;
-          resolve({ statusCode, headers, body });
-        },
-        onData(chunk) {
-          body.push(chunk);
-        },
-        onEnd() {
-          body.end();
-        },
-        onError(error: H1Error) {
-          if (started) body.fail(error);
-          else reject(error.code === "H1_ABORTED" && signal?.aborted ? signal.reason : error);
-        },
-      },
-      signal,
-    );
-    body.attach(handle);
+    const body = new AnswerBody({ resolve, reject }, signal);
+    body.attach(pool.request(request, body, signal));
   });
 }

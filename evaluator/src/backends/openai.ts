@@ -441,25 +441,17 @@ class OpenAiModel implements LoadedModel {
     let finish: GenerateResult["finishReason"] = "stop";
     let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
     let done = false;
-    /** Bytes after [DONE] (the chunked end): read within a bound, never waited on. */
-    let after = 0;
-    /** Ends the wait at [DONE]: the answer is whole, whenever its last bytes come. */
-    let finished: (() => void) | undefined;
     const splitter = new SseSplitter();
-    const read = (chunk: Buffer) => {
-      if (done) {
-        after += chunk.length;
-        if (after > 65_536) throw new DoneReading();
-        return;
-      }
+    // At [DONE] the answer is whole: `each` resolves then, whenever the body's last bytes (the
+    // chunked terminator) come; they are read in the background, bounded.
+    const read = (chunk: Buffer): boolean => {
       // Events that came in one read arrived together: they share its time, which leaves the
       // parsing out of the inter-token latency.
       const at = performance.now();
       for (const data of splitter.feed(chunk)) {
         if (data === "[DONE]") {
           done = true;
-          finished?.();
-          return;
+          return true;
         }
         const event = parseJson(data, "an event", this.#safeText);
         if (event.error) {
@@ -487,19 +479,12 @@ class OpenAiModel implements LoadedModel {
         }
         if (choice.finish_reason) finish = finishOf(choice.finish_reason);
       }
+      return false;
     };
-    // The body's end after [DONE] (the chunked terminator) is read in the background, bounded;
-    // a connection that never sends it is closed by its timeout and not reused.
-    const reading = response.body.each(read);
     try {
-      await new Promise<void>((resolve, reject) => {
-        // [DONE] may have come with the head, read as `each` began.
-        if (done) resolve();
-        finished = resolve;
-        reading.then(resolve, reject);
-      });
+      await response.body.each(read);
     } catch (cause) {
-      if (!done && !(cause instanceof DoneReading)) {
+      if (!done) {
         if (signal?.aborted) throw signal.reason;
         if (cause instanceof BenchError) throw cause;
         if ((cause as { code?: string }).code === "H1_TIMEOUT") throw this.#timedOut(cause);

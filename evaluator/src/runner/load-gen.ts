@@ -133,10 +133,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   }, interval);
 
   /** Sends `request`, timed from `scheduledMs` (the request is built before the clock starts). */
+  const { onInFlight, onFinished } = options;
   const one = async (request: GenerateRequest, scheduledMs: number) => {
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
-    safely(() => options.onInFlight?.(inFlight));
+    if (onInFlight) safely(() => onInFlight(inFlight));
     const chunkAtMs: number[] = [];
     let promptTokens = 0;
     let tokensUncounted = false;
@@ -159,7 +160,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       error = signal.aborted && stoppedBy ? "stopped" : causeOf(cause);
     } finally {
       inFlight -= 1;
-      safely(() => options.onInFlight?.(inFlight));
+      if (onInFlight) safely(() => onInFlight(inFlight));
     }
     // A request the stop rule cut short is counted apart: neither a success nor a failure.
     const timing: RequestTiming = {
@@ -169,14 +170,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       promptTokens,
       outputTokens: error ? 0 : outputTokens,
       ok: error === undefined,
-      ...(error ? { error } : {}),
-      ...(error === "stopped" ? { incomplete: true as const } : {}),
-      ...(tokensUncounted && !error ? { tokensUncounted: true as const } : {}),
     };
+    if (error) timing.error = error;
+    if (error === "stopped") timing.incomplete = true;
+    if (tokensUncounted && !error) timing.tokensUncounted = true;
     timings.push(timing);
     if (timing.incomplete) {
       incomplete += 1;
-      safely(() => options.onFinished?.(timing));
+      if (onFinished) safely(() => onFinished(timing));
       return;
     }
     if (timing.ok) {
@@ -186,7 +187,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       bucket.failed += 1;
       failed += 1;
     }
-    safely(() => options.onFinished?.(timing));
+    if (onFinished) safely(() => onFinished(timing));
     const finished = timings.length - incomplete;
     if (
       stop.maxErrorRate !== undefined &&

@@ -6,10 +6,11 @@ const highWater = 64;
 const maxTail = 65_536;
 
 /**
- * What `each`'s reader returns: `true` when the answer is whole (a stream's `[DONE]`), so that
+ * `each`'s reader: it returns `true` when the answer is whole (a stream's `[DONE]`), so that
  * `each` resolves at once; the body's last bytes are then read in the background, bounded.
+ * Anything else it returns means "go on".
  */
-export type ReadResult = boolean | undefined | void;
+export type BodyReader = (chunk: Buffer) => unknown;
 
 /**
  * An HTTP answer's body, read with `each`: chunks go straight from the connection's callbacks to
@@ -24,7 +25,7 @@ export class AnswerBody implements ResponseHandler {
   #handle: RequestHandle | undefined;
   #paused = false;
   /** `each`'s reader, called with every chunk as it arrives. */
-  #sink: ((chunk: Buffer) => ReadResult) | undefined;
+  #sink: BodyReader | undefined;
   #done: { resolve(): void; reject(error: unknown): void } | undefined;
   /** After the reader said the answer was whole: bytes of its tail read since. */
   #tail = -1;
@@ -74,7 +75,7 @@ export class AnswerBody implements ResponseHandler {
       return;
     }
     if (this.#sink) {
-      let whole: ReadResult;
+      let whole: unknown;
       try {
         whole = this.#sink(chunk);
       } catch (error) {
@@ -107,7 +108,7 @@ export class AnswerBody implements ResponseHandler {
    * body's end, or as soon as `read` returns `true`. A throw from `read` stops the answer (the
    * connection closes) and rejects with it.
    */
-  each(read: (chunk: Buffer) => ReadResult): Promise<void> {
+  each(read: BodyReader): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#done = { resolve, reject };
       const queued = this.#queued;
@@ -117,7 +118,7 @@ export class AnswerBody implements ResponseHandler {
           this.#tail += chunk.length;
           continue;
         }
-        let whole: ReadResult;
+        let whole: unknown;
         try {
           whole = read(chunk);
         } catch (error) {

@@ -121,7 +121,7 @@ for (const run of limited) {
     const before = name === "llama-server" ? await counters() : undefined;
     const [result] = await runPerf(model, run, {
       where: "bench",
-      inProcess: name !== "llama-server",
+      served: name === "llama-server",
       seed: "bench",
     });
     const after = name === "llama-server" ? await counters() : undefined;

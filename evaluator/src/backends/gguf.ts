@@ -13,7 +13,7 @@ import { BenchError } from "../errors/index.ts";
 import type { GgufBackend } from "../generated/model.ts";
 import { contextChunk, NativeScorer, nativeBinaries } from "./llama-native.ts";
 import { declaredContextSize } from "./registry.ts";
-import { pushStream, Serial } from "./stream.ts";
+import { Serial, streamFrom } from "./stream.ts";
 import type {
   Backend,
   Capability,
@@ -321,28 +321,34 @@ class GgufModel implements LoadedModel {
    * text that may begin a stop sequence), with the tokens sampled since the last one.
    */
   stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
-    return pushStream<StreamPart>(async (push, stopped) => {
-      let tokens = 0;
-      const both = signal ? AbortSignal.any([signal, stopped]) : stopped;
-      const result = await this.#withSequence((sequence, engine) =>
-        this.#generate(sequence, engine, request, both, {
-          onToken: (count) => {
-            tokens += count;
-          },
-          onTextChunk: (text) => {
-            push({ type: "delta", text, tokens, atMs: performance.now() });
-            tokens = 0;
-          },
-        }),
-      );
-      push({
-        type: "finish",
-        finishReason: result.finishReason,
-        promptTokens: result.promptTokens,
-        completionTokens: result.tokens,
-        truncatedTokens: result.truncatedTokens,
-        atMs: performance.now(),
-      });
+    return streamFrom((r, onPart, s) => this.streamTo(r, onPart, s), request, signal);
+  }
+
+  /** The same parts pushed as node-llama-cpp releases them (speed runs read them so). */
+  async streamTo(
+    request: GenerateRequest,
+    onPart: (part: StreamPart) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    let tokens = 0;
+    const result = await this.#withSequence((sequence, engine) =>
+      this.#generate(sequence, engine, request, signal, {
+        onToken: (count) => {
+          tokens += count;
+        },
+        onTextChunk: (text) => {
+          onPart({ type: "delta", text, tokens, atMs: performance.now() });
+          tokens = 0;
+        },
+      }),
+    );
+    onPart({
+      type: "finish",
+      finishReason: result.finishReason,
+      promptTokens: result.promptTokens,
+      completionTokens: result.tokens,
+      truncatedTokens: result.truncatedTokens,
+      atMs: performance.now(),
     });
   }
 

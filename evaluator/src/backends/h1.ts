@@ -832,6 +832,5 @@ export class H1Pool {
     for (const connection of [...this.#all]) {
       connection.fail(new H1Error("H1_CLOSED", "the client was closed", connection.answered));
     }
-    this.#idle.length = 0;
   }
 }

@@ -31,14 +31,9 @@ export class AnswerBody implements ResponseHandler {
   #tail = -1;
   /** The head's promise, until the head comes. */
   #head: { resolve(answer: Answer): void; reject(error: unknown): void } | undefined;
-  readonly #signal: AbortSignal | undefined;
 
-  constructor(
-    head?: { resolve(answer: Answer): void; reject(error: unknown): void },
-    signal?: AbortSignal,
-  ) {
+  constructor(head?: { resolve(answer: Answer): void; reject(error: unknown): void }) {
     this.#head = head;
-    this.#signal = signal;
   }
 
   /** The connection's side. */
@@ -59,10 +54,9 @@ export class AnswerBody implements ResponseHandler {
   onError(error: H1Error): void {
     const head = this.#head;
     if (head) {
+      // An abort is the caller's to report (with its signal's reason).
       this.#head = undefined;
-      head.reject(
-        error.code === "H1_ABORTED" && this.#signal?.aborted ? this.#signal.reason : error,
-      );
+      head.reject(error);
       return;
     }
     this.fail(error);
@@ -75,14 +69,7 @@ export class AnswerBody implements ResponseHandler {
       return;
     }
     if (this.#sink) {
-      let whole: unknown;
-      try {
-        whole = this.#sink(chunk);
-      } catch (error) {
-        this.#stop(error);
-        return;
-      }
-      if (whole === true) this.#whole();
+      this.#deliver(this.#sink, chunk);
       return;
     }
     if (this.#ended) return;
@@ -114,18 +101,8 @@ export class AnswerBody implements ResponseHandler {
       const queued = this.#queued;
       this.#queued = [];
       for (const chunk of queued) {
-        if (this.#tail >= 0) {
-          this.#tail += chunk.length;
-          continue;
-        }
-        let whole: unknown;
-        try {
-          whole = read(chunk);
-        } catch (error) {
-          this.#stop(error);
-          return;
-        }
-        if (whole === true) this.#whole();
+        if (this.#tail >= 0) this.#tail += chunk.length;
+        else if (!this.#deliver(read, chunk)) return;
       }
       if (this.#paused) {
         this.#paused = false;
@@ -136,6 +113,19 @@ export class AnswerBody implements ResponseHandler {
       else if (this.#ended) resolve();
       else this.#sink = read;
     });
+  }
+
+  /** Hands `chunk` to `read`; false when the reader threw (the answer is then stopped). */
+  #deliver(read: BodyReader, chunk: Buffer): boolean {
+    let whole: unknown;
+    try {
+      whole = read(chunk);
+    } catch (error) {
+      this.#stop(error);
+      return false;
+    }
+    if (whole === true) this.#whole();
+    return true;
   }
 
   /** The reader has the whole answer: `each` resolves; the rest is read and dropped, bounded. */
@@ -193,7 +183,7 @@ export function sendRequest(
   signal?: AbortSignal,
 ): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
-    const body = new AnswerBody({ resolve, reject }, signal);
+    const body = new AnswerBody({ resolve, reject });
     body.attach(pool.request(request, body, signal));
   });
 }

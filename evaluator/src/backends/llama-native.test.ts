@@ -3,12 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ggufRequest, hasShared, sharedMissing, stories260K } from "../../test/helpers.ts";
+import { logitRow, logProb } from "../pure/logits.ts";
 import { ggufBackend } from "./gguf.ts";
 import {
   chunkEnds,
   koffiLayout,
-  logitRow,
-  logProb,
   NativeScorer,
   nativeBinaries,
   nativeLayout,

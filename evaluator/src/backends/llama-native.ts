@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IKoffiLib } from "koffi";
 import { BenchError } from "../errors/index.ts";
+import { type LogitRow, logitRow, logProb } from "../pure/logits.ts";
 import { printable } from "../pure/text.ts";
 import type { ContinuationScore } from "./types.ts";
 
@@ -178,10 +179,6 @@ export function nativeBinaries(): { dir: string; release: string } | { unavailab
   if (!existsSync(dir)) return { unavailable: `${dir} is missing` };
   return { dir, release };
 }
-
-import { type LogitRow, logitRow, logProb } from "../pure/logits.ts";
-
-export { type LogitRow, logitRow, logProb };
 
 interface Bindings {
   k: Koffi;

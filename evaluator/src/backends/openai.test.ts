@@ -2,7 +2,6 @@ import net from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { repoRoot } from "../../test/helpers.ts";
-import { loadManifest } from "../config/load.ts";
 import {
   type Behaviour,
   type FakeServer,
@@ -10,6 +9,7 @@ import {
   fakeTokens,
   startFakeServer,
 } from "../../test/openai-server.ts";
+import { loadManifest } from "../config/load.ts";
 import type { OpenaiBackend } from "../generated/model.ts";
 import { openaiBackend, retryDelayMs, SseSplitter } from "./openai.ts";
 import type { Capability, LoadedModel, StreamPart } from "./types.ts";

@@ -3,8 +3,8 @@ import type { OpenaiBackend } from "../generated/model.ts";
 import { printable } from "../pure/text.ts";
 import { H1Pool, headerLines } from "./h1.ts";
 import { type Answer, type AnswerBody, sendRequest } from "./http.ts";
-import { pushStream } from "./stream.ts";
 import { declaredContextSize } from "./registry.ts";
+import { streamFrom } from "./stream.ts";
 import type {
   Backend,
   ContinuationScore,
@@ -107,7 +107,9 @@ export class SseSplitter {
     const out: string[] = [];
     // Complete lines only, decoded at once: a newline byte is never inside a UTF-8 character.
     const text = last < 0 ? "" : buf.toString("utf8", 0, last + 1);
-    this.#rest = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined;
+    // Kept past this call: copied when it is a view of the caller's chunk (a concat is a copy).
+    const rest = buf.subarray(last + 1);
+    this.#rest = rest.length === 0 ? undefined : buf === bytes ? Buffer.from(rest) : rest;
     if ((this.#rest?.length ?? 0) > maxLineChars) {
       throw new BenchError(
         "E_BACKEND",
@@ -279,17 +281,8 @@ class OpenAiModel implements LoadedModel {
         await boundedText(answer.body, maxErrorBodyChars + 1024).catch(() => ""),
       ).slice(0, maxErrorBodyChars);
       if (retryableStatus(status) && attempt < maxRetries) {
-        const retryAfter = answer.headers.get("retry-after");
-        await sleep(
-          jittered(
-            retryDelayMs(
-              attempt,
-              this.#s.retryBaseMs,
-              typeof retryAfter === "string" ? retryAfter : null,
-            ),
-          ),
-          signal,
-        );
+        const retryAfter = answer.headers.get("retry-after") ?? null;
+        await sleep(jittered(retryDelayMs(attempt, this.#s.retryBaseMs, retryAfter)), signal);
         continue;
       }
       throw this.#statusError(status, text, attempt + 1);
@@ -377,7 +370,7 @@ class OpenAiModel implements LoadedModel {
         `${this.#where} sent an answer of over ${maxLineChars} characters`,
       );
     }
-    const body = parseJson(text, "an answer", (t) => this.#safe(t));
+    const body = parseJson(text, "an answer", this.#safeText);
     const choice = firstChoice(body);
     const content =
       this.#s.api === "chat"
@@ -413,9 +406,7 @@ class OpenAiModel implements LoadedModel {
    * own token counts where it reports usage, else the count of text events.
    */
   stream(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<StreamPart> {
-    return pushStream<StreamPart>((push, stopped) =>
-      this.streamTo(request, push, signal ? AbortSignal.any([signal, stopped]) : stopped),
-    );
+    return streamFrom((r, onPart, s) => this.streamTo(r, onPart, s), request, signal);
   }
 
   /**

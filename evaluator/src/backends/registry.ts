@@ -1,4 +1,5 @@
 import type { Backend as ManifestBackend } from "../generated/model.ts";
+import type { Pricing } from "../pure/cost.ts";
 import type { Backend, Capability } from "./types.ts";
 
 interface BackendEntry {
@@ -50,4 +51,13 @@ export const backendIds = Object.keys(backends) as BackendId[];
 
 export function isBackendId(id: string): id is BackendId {
   return Object.hasOwn(backends, id);
+}
+
+/**
+ * Whether a manifest's model is served (reached over HTTP, its process out of sight) rather than
+ * run in this process, and a hosted API's prices where the manifest gives them.
+ */
+export function hostingOf(backend: ManifestBackend): { served: boolean; pricing?: Pricing } {
+  if (backend.type !== "openai") return { served: false };
+  return backend.pricing ? { served: true, pricing: backend.pricing } : { served: true };
 }

@@ -67,6 +67,24 @@ export function pushStream<T>(
   };
 }
 
+/**
+ * `stream()` for a model that pushes its parts (`streamTo`): an async iterable over them, whose
+ * early stop (or `signal`) aborts the generation.
+ */
+export function streamFrom(
+  streamTo: (
+    request: GenerateRequest,
+    onPart: (part: StreamPart) => void,
+    signal: AbortSignal,
+  ) => Promise<void>,
+  request: GenerateRequest,
+  signal?: AbortSignal,
+): AsyncIterable<StreamPart> {
+  return pushStream<StreamPart>((push, stopped) =>
+    streamTo(request, push, signal ? AbortSignal.any([signal, stopped]) : stopped),
+  );
+}
+
 /** A streamed generation in push form: parts go to `onPart`; resolves after the finish part. */
 export type PushParts = (
   request: GenerateRequest,

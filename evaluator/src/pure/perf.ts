@@ -164,11 +164,16 @@ export interface RequestFigures {
   itlMs: number[];
 }
 
+/** Time to the first streamed chunk; undefined when none came. */
+export function ttftOf(timing: RequestTiming): number | undefined {
+  const first = timing.chunkAtMs[0];
+  return first === undefined ? undefined : first - timing.startMs;
+}
+
 export function requestFigures(timing: RequestTiming): RequestFigures {
   const e2eMs = timing.endMs - timing.startMs;
   const chunks = timing.chunkAtMs;
-  const first = chunks[0];
-  const ttftMs = first === undefined ? undefined : first - timing.startMs;
+  const ttftMs = ttftOf(timing);
   const itlMs: number[] = [];
   // vLLM's endpoint_request_func.py: one gap per streamed chunk after the first, whatever the
   // number of tokens the chunk carries.

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BenchError } from "../errors/index.ts";
-import { type RequestTiming, requestFigures } from "../pure/perf.ts";
+import { type RequestTiming, ttftOf } from "../pure/perf.ts";
 
 /**
  * Prometheus metrics while `bench eval` or `bench load` runs (`--metrics-port`), with prom-client:
@@ -112,9 +112,10 @@ export async function startLiveMetrics(
     request(timing) {
       requests.inc({ outcome: timing.ok ? "ok" : (timing.error ?? "error") });
       if (!timing.ok) return;
-      const figures = requestFigures(timing);
-      duration.observe(figures.e2eMs / 1000);
-      if (figures.ttftMs !== undefined) ttft.observe(figures.ttftMs / 1000);
+      // Only TTFT and end-to-end: the inter-token gaps are for the result, computed once at the end.
+      duration.observe((timing.endMs - timing.startMs) / 1000);
+      const first = ttftOf(timing);
+      if (first !== undefined) ttft.observe(first / 1000);
       outputTokens.inc(timing.outputTokens);
       promptTokens.inc(timing.promptTokens);
     },

@@ -1,8 +1,6 @@
 import { type ResolvedArtifact, resolveArtifact } from "../artifacts/resolve.ts";
 import { backends } from "../backends/registry.ts";
 
-export { declaredContextSize } from "../backends/registry.ts";
-
 import type { Backend, Capability, GpuChoice, LoadedModel } from "../backends/types.ts";
 import { type Loaded, loadManifest } from "../config/load.ts";
 import type { ModelManifest } from "../generated/model.ts";

@@ -8,11 +8,10 @@ import { BenchError } from "../errors/index.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { PerfRun } from "../generated/suite.ts";
 import { type LoadProfile, sweepRates } from "../pure/arrivals.ts";
-import type { Pricing } from "../pure/cost.ts";
+import { costOrReason, type Pricing } from "../pure/cost.ts";
 import { figureCatalogue, type RunFigures, runFigures } from "../pure/perf.ts";
 import { below, mulberry32, seedFrom } from "../pure/random.ts";
 import { runLoad } from "./load-gen.ts";
-import { costOrReason } from "./performance.ts";
 
 /** Plain words for synthetic prompts: common English, each one token in most vocabularies. */
 const WORDS = (
@@ -271,7 +270,7 @@ export interface PerfHooks {
 export async function runPerf(
   model: LoadedModel,
   run: PerfRun,
-  context: { where: string; inProcess: boolean; seed: string; pricing?: Pricing },
+  context: { where: string; served: boolean; seed: string; pricing?: Pricing },
   hooks: PerfHooks = {},
 ): Promise<PerfResult[]> {
   const send = streamOf(model, context.where);
@@ -298,7 +297,7 @@ export async function runPerf(
     step?: string,
   ): Promise<PerfResult> => {
     hooks.onProgress?.(`${run.id}${step ? ` (${step})` : ""}: ${profile.type}`);
-    const sampler = new ResourceSampler(context.inProcess, model.info.gpu.used);
+    const sampler = new ResourceSampler(!context.served, model.info.gpu.used);
     const result = await runLoad({
       profile,
       stop: run.stop,
@@ -313,7 +312,7 @@ export async function runPerf(
     const figures = runFigures(result.timings, result.durationSeconds, run.slo);
     const ok = result.timings.filter((t) => t.ok);
     const uncounted = ok.filter((t) => t.tokensUncounted).length;
-    const priced = costOrReason(!context.inProcess, context.pricing, {
+    const priced = costOrReason(context.served, context.pricing, {
       promptTokens: figures.tokens.prompt,
       outputTokens: figures.tokens.output,
       requests: ok.length - uncounted,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { capabilitiesOf } from "../backends/registry.ts";
+import { capabilitiesOf, declaredContextSize, hostingOf } from "../backends/registry.ts";
 import type { GpuChoice, LoadedModel } from "../backends/types.ts";
 import { displayPath, loadManifest } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
@@ -21,7 +21,6 @@ import { Journal } from "./journal.ts";
 import { type LiveMetrics, startLiveMetrics } from "./live-metrics.ts";
 import { load } from "./load.ts";
 import {
-  declaredContextSize,
   modelIdentity,
   openModel,
   preparedKey,
@@ -351,11 +350,8 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
           limited,
           {
             where: `${suite.label}: $.perf[${i}]`,
-            inProcess: manifest.data.backend.type !== "openai",
             seed: suite.data.id,
-            ...(manifest.data.backend.type === "openai" && manifest.data.backend.pricing
-              ? { pricing: manifest.data.backend.pricing }
-              : {}),
+            ...hostingOf(manifest.data.backend),
           },
           {
             ...(options.signal ? { signal: options.signal } : {}),
@@ -413,10 +409,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
           vram,
           gpu: model.info.gpu,
           loads,
-          served: manifest.data.backend.type === "openai",
-          ...(manifest.data.backend.type === "openai" && manifest.data.backend.pricing
-            ? { pricing: manifest.data.backend.pricing }
-            : {}),
+          ...hostingOf(manifest.data.backend),
         }),
         environment: fingerprint({ id: backendId, ...model.info.versions }, model.info.gpu),
       }),

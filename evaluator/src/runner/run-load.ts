@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
+import { declaredContextSize, hostingOf } from "../backends/registry.ts";
 import type { GpuChoice } from "../backends/types.ts";
 import { loadManifest } from "../config/load.ts";
 import { validateAgainst } from "../config/schema.ts";
 import { evaluatorVersion, fingerprint } from "../env/fingerprint.ts";
 import type { ResultDocument } from "../generated/result.ts";
 import type { PerfRun } from "../generated/suite.ts";
-import { requestFigures } from "../pure/perf.ts";
+import { ttftOf } from "../pure/perf.ts";
 import { canonicalize, sha256Hex } from "../result/canonical.ts";
 import { loadSigningKey } from "../result/keys.ts";
 import { signResult } from "../result/sign.ts";
 import { modelSection } from "./build-result.ts";
 import { type LiveMetrics, startLiveMetrics } from "./live-metrics.ts";
-import { declaredContextSize, openModel, resolveModelArtifacts } from "./open-model.ts";
+import { openModel, resolveModelArtifacts } from "./open-model.ts";
 import { runPerf } from "./perf.ts";
 import { type Progress, silentProgress } from "./progress.ts";
 import type { SampleRecord } from "./sample.ts";
@@ -80,11 +81,8 @@ export async function runLoadTest(options: LoadCommandOptions) {
       options.run,
       {
         where: "bench load",
-        inProcess: manifest.data.backend.type !== "openai",
         seed: loadSuiteId,
-        ...(manifest.data.backend.type === "openai" && manifest.data.backend.pricing
-          ? { pricing: manifest.data.backend.pricing }
-          : {}),
+        ...hostingOf(manifest.data.backend),
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),
@@ -95,7 +93,7 @@ export async function runLoadTest(options: LoadCommandOptions) {
             index: samples.length,
             status: timing.ok ? "ok" : "error",
             startMs: timing.startMs,
-            ttftMs: requestFigures(timing).ttftMs ?? null,
+            ttftMs: ttftOf(timing) ?? null,
             endMs: timing.endMs,
             chunks: timing.chunkAtMs.length,
             promptTokens: timing.promptTokens,

@@ -13,7 +13,7 @@ import { BenchError } from "../errors/index.ts";
 import type { GgufBackend } from "../generated/model.ts";
 import { contextChunk, NativeScorer, nativeBinaries } from "./llama-native.ts";
 import { declaredContextSize } from "./registry.ts";
-import { Serial, streamFrom } from "./stream.ts";
+import { fitPrompt, Serial, streamFrom } from "./stream.ts";
 import type {
   Backend,
   Capability,
@@ -430,20 +430,9 @@ class GgufModel implements LoadedModel {
       ? this.#chatPrompt(engine, JinjaTemplateChatWrapper, SpecialTokensText, request.prompt)
       : this.#encode(request.prompt);
     const whole = prompt.length;
-    const over = prompt.length + request.maxTokens - this.info.contextSize;
-    // Keep BOS; lm-eval's generate_until keeps the last max_length - max_gen_toks tokens.
+    // Keep BOS.
     const kept = this.#addBos && prompt[0] === engine.model.tokens.bos ? 1 : 0;
-    if (over > 0 && request.truncate === "left" && prompt.length - over > kept) {
-      prompt = [...prompt.slice(0, kept), ...prompt.slice(kept + over)];
-    } else if (over > 0) {
-      throw new BenchError(
-        "E_CONTEXT_OVERFLOW",
-        `item needs ${prompt.length} prompt tokens and up to ${request.maxTokens} generated, but the context holds ${this.info.contextSize}`,
-        {
-          hint: "raise backend.contextSize in the model manifest, or lower the task's generation.maxTokens",
-        },
-      );
-    }
+    prompt = fitPrompt(prompt, request, this.info.contextSize, kept);
     let response: Awaited<ReturnType<typeof completion.generateCompletionWithMeta>>;
     try {
       response = await this.#timed(prompt.length, () =>

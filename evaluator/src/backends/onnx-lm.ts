@@ -4,7 +4,7 @@ import type { OnnxBackend } from "../generated/model.ts";
 import { logitRow, logProb } from "../pure/logits.ts";
 import { mulberry32 } from "../pure/random.ts";
 import { printable } from "../pure/text.ts";
-import { Serial } from "./stream.ts";
+import { fitPrompt, Serial } from "./stream.ts";
 import type {
   ContinuationScore,
   EngineStats,
@@ -104,7 +104,7 @@ export class OnnxCausalLm implements LoadedModel {
     past: Record<string, Tensor> | undefined,
     pastLength: number,
     rows: readonly number[],
-  ): Promise<{ rows: Float64Array[]; present: Record<string, Tensor> | undefined }> {
+  ): Promise<{ rows: ArrayLike<number>[]; present: Record<string, Tensor> | undefined }> {
     const n = ids.length;
     const total = pastLength + n;
     const feeds: Record<string, Tensor> = {
@@ -146,14 +146,14 @@ export class OnnxCausalLm implements LoadedModel {
     const data = logits.data as ArrayLike<number>;
     // fp16 comes back as Float16Array where the runtime has it (Node 24+): values; else as the
     // raw bits in a Uint16Array.
+    // Rows of values are read in place (float32 and float16 widen to doubles exactly where they
+    // are used); raw fp16 bits are decoded into a copy.
     const half = data instanceof Uint16Array;
-    const picked = rows.map((r) => {
-      const row = new Float64Array(vocab);
+    const picked = rows.map((r): ArrayLike<number> => {
       const offset = r * vocab;
-      for (let v = 0; v < vocab; v++) {
-        const x = data[offset + v] as number;
-        row[v] = half ? halfToFloat(x) : x;
-      }
+      if (!half) return (data as unknown as Float32Array).subarray(offset, offset + vocab);
+      const row = new Float64Array(vocab);
+      for (let v = 0; v < vocab; v++) row[v] = halfToFloat(data[offset + v] as number);
       return row;
     });
     const present = kv
@@ -179,23 +179,13 @@ export class OnnxCausalLm implements LoadedModel {
   #asInput(tensor: Tensor): Tensor {
     if (tensor.type !== "float16") return tensor;
     const data = tensor.data as unknown as ArrayLike<number> & ArrayBufferView;
-    const Half = (globalThis as { Float16Array?: new (from: ArrayLike<number>) => ArrayBufferView })
-      .Float16Array;
+    // A Float16Array's bytes are the raw bits already: viewed, never copied (the cache grows
+    // with every token).
     const bits =
       data instanceof Uint16Array
         ? data
-        : new Uint16Array((Half ? new Half(data) : data).buffer.slice(0));
+        : new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
     return this.#f16(bits, tensor.dims);
-  }
-
-  /** Natural-log probabilities of a row, in doubles. */
-  static logSoftmax(row: Float64Array): Float64Array {
-    let max = Number.NEGATIVE_INFINITY;
-    for (const x of row) if (x > max) max = x;
-    let sum = 0;
-    for (const x of row) sum += Math.exp(x - max);
-    const log = Math.log(sum) + max;
-    return row.map((x) => x - log);
   }
 
   loglikelihood(request: LoglikelihoodRequest): Promise<ContinuationScore[]> {
@@ -204,11 +194,10 @@ export class OnnxCausalLm implements LoadedModel {
       const scores: ContinuationScore[] = [];
       // lm-evaluation-harness: trailing context whitespace moves to the continuation.
       const trimmed = request.context.replace(/\s+$/, "");
-      const moved = request.context.slice(trimmed.length);
       const contextIds = this.#ids(trimmed);
       for (const continuation of request.continuations) {
         // lm-evaluation-harness's _encode_pair: the whole, encoded, after the context's tokens.
-        const whole = this.#ids(trimmed + moved + continuation);
+        const whole = this.#ids(request.context + continuation);
         const split = contextIds.length;
         if (split >= whole.length) {
           throw new BenchError(
@@ -248,27 +237,35 @@ export class OnnxCausalLm implements LoadedModel {
 
   /** The next token from a row of logits: argmax, or a seeded draw with temperature and top-p. */
   static pick(
-    row: Float64Array,
+    row: ArrayLike<number>,
     temperature: number,
     topP: number,
     random: (() => number) | undefined,
   ): number {
-    let best = 0;
-    for (let v = 1; v < row.length; v++) if ((row[v] as number) > (row[best] as number)) best = v;
-    if (!temperature || !random) return best;
-    const scaled = row.map((x) => x / temperature);
-    const lp = OnnxCausalLm.logSoftmax(scaled);
+    if (!temperature || !random) {
+      let best = 0;
+      for (let v = 1; v < row.length; v++) if ((row[v] as number) > (row[best] as number)) best = v;
+      return best;
+    }
+    // Natural-log probabilities in doubles: logit / T − (max + ln Σ exp(logit / T − max)).
+    const scaled = Float64Array.from(row, (x) => x / temperature);
+    const { max, logSum } = logitRow(scaled);
+    const log = logSum + max;
+    const lp = scaled.map((x) => x - log);
     const order = Array.from(lp.keys()).sort((a, b) => (lp[b] as number) - (lp[a] as number));
     const kept: number[] = [];
+    const probabilities: number[] = [];
     let mass = 0;
     for (const v of order) {
+      const p = Math.exp(lp[v] as number);
       kept.push(v);
-      mass += Math.exp(lp[v] as number);
+      probabilities.push(p);
+      mass += p;
       if (mass >= topP) break;
     }
     let u = (random() / 4294967296) * mass;
-    for (const v of kept) {
-      u -= Math.exp(lp[v] as number);
+    for (const [i, v] of kept.entries()) {
+      u -= probabilities[i] as number;
       if (u <= 0) return v;
     }
     return kept.at(-1) as number;
@@ -283,16 +280,7 @@ export class OnnxCausalLm implements LoadedModel {
     }
     let prompt = this.#ids(request.prompt);
     const whole = prompt.length;
-    const over = prompt.length + request.maxTokens - this.info.contextSize;
-    if (over > 0 && request.truncate === "left" && prompt.length - over > 1) {
-      prompt = [...prompt.slice(0, 1), ...prompt.slice(1 + over)];
-    } else if (over > 0) {
-      throw new BenchError(
-        "E_CONTEXT_OVERFLOW",
-        `item needs ${prompt.length} prompt tokens and up to ${request.maxTokens} generated, but the context holds ${this.info.contextSize}`,
-        { hint: "raise backend.contextSize in the model manifest" },
-      );
-    }
+    prompt = fitPrompt(prompt, request, this.info.contextSize, 1);
     const random =
       request.temperature && request.seed !== undefined ? mulberry32(request.seed) : undefined;
     const generated: number[] = [];

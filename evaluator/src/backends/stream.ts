@@ -1,3 +1,4 @@
+import { BenchError } from "../errors/index.ts";
 import type { GenerateRequest, LoadedModel, StreamPart } from "./types.ts";
 
 /**
@@ -111,4 +112,30 @@ export class Serial {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * A generation prompt that leaves room for `maxTokens` in a context of `contextSize`: where the
+ * request allows it (`truncate: "left"`), tokens are cut after the first `kept` (BOS) as
+ * lm-evaluation-harness's generate_until keeps the last max_length - max_gen_toks; else, or where
+ * nothing would be left, E_CONTEXT_OVERFLOW.
+ */
+export function fitPrompt<T extends number>(
+  prompt: T[],
+  request: { maxTokens: number; truncate?: "left" },
+  contextSize: number,
+  kept: number,
+): T[] {
+  const over = prompt.length + request.maxTokens - contextSize;
+  if (over <= 0) return prompt;
+  if (request.truncate === "left" && prompt.length - over > kept) {
+    return [...prompt.slice(0, kept), ...prompt.slice(kept + over)];
+  }
+  throw new BenchError(
+    "E_CONTEXT_OVERFLOW",
+    `item needs ${prompt.length} prompt tokens and up to ${request.maxTokens} generated, but the context holds ${contextSize}`,
+    {
+      hint: "raise backend.contextSize in the model manifest, or lower the task's generation.maxTokens",
+    },
+  );
 }

@@ -115,7 +115,8 @@ const maxDigits = 10;
 
 /**
  * Whole numbers written as plain decimal digits within [min, max]: no sign, exponent, fraction,
- * hex or spaces. `describeMax` explains the upper bound (`the 8 logical cores of this machine`).
+ * hex or spaces; 0 only where `min` is 0. `describeMax` explains the upper bound (`the 8 logical
+ * cores of this machine`).
  */
 export function integer(
   min: number,
@@ -126,8 +127,13 @@ export function integer(
     const upper = typeof max === "function" ? max() : max;
     const example = String(Math.min(Math.max(min, 4), upper));
     const expected = `(expected ${min}..${upper})`;
-    if (!/^\d+$/.test(text) || /^0+$/.test(text))
-      throw badValue(source, text, `is not a positive integer ${expected}`, example);
+    if (!/^\d+$/.test(text) || (min > 0 && /^0+$/.test(text)))
+      throw badValue(
+        source,
+        text,
+        `is not a ${min > 0 ? "positive" : "non-negative"} integer ${expected}`,
+        example,
+      );
     const digits = text.replace(/^0+/, "");
     const value = digits.length > maxDigits ? Number.POSITIVE_INFINITY : Number(digits);
     if (value < min) throw badValue(source, text, `is below ${min} ${expected}`, example);

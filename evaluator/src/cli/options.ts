@@ -12,7 +12,6 @@ import {
   oneOf,
   smallFile,
   switchValue,
-  type ValueSource,
 } from "./define.ts";
 
 /** A PEM key is a few hundred bytes. */
@@ -39,8 +38,7 @@ const metricsOptions = {
     type: "string",
     value: "port",
     help: "serve Prometheus metrics at http://<metrics-host>:<port>/metrics while running (0: any free port; the URL is printed); see docs/monitoring/",
-    parse: (text: string, source: ValueSource) =>
-      text === "0" ? 0 : integer(1, 65_535)(text, source),
+    parse: integer(0, 65_535),
   },
   "metrics-host": {
     type: "string",
@@ -50,6 +48,18 @@ const metricsOptions = {
     parse: nonEmpty,
   },
 } as const;
+
+/** What `--metrics-port` and `--metrics-host` ask of a run (nothing without a port). */
+export function metricsRequest(
+  values: { "metrics-port"?: number | undefined; "metrics-host": string },
+  stderr: NodeJS.WritableStream,
+): { metrics?: { port: number; host: string }; onMetrics?: (url: string) => void } {
+  if (values["metrics-port"] === undefined) return {};
+  return {
+    metrics: { port: values["metrics-port"], host: values["metrics-host"] },
+    onMetrics: (url: string) => stderr.write(`metrics: ${url}\n`),
+  };
+}
 
 export const evalSpec = defineCommand({
   name: "eval",
@@ -191,8 +201,7 @@ export const loadSpec = defineCommand({
       value: "n",
       default: 1234,
       help: "poisson: the arrival schedule's seed",
-      parse: (text: string, source: ValueSource) =>
-        text === "0" ? 0 : integer(1, 4_294_967_295)(text, source),
+      parse: integer(0, 4_294_967_295),
     },
     requests: {
       type: "string",
@@ -222,8 +231,7 @@ export const loadSpec = defineCommand({
       type: "string",
       value: "ms",
       help: "concurrent: a user's pause between its requests",
-      parse: (text: string, source: ValueSource) =>
-        text === "0" ? 0 : integer(1, 3_600_000)(text, source),
+      parse: integer(0, 3_600_000),
     },
     "max-in-flight": {
       type: "string",
@@ -250,8 +258,7 @@ export const loadSpec = defineCommand({
       value: "n",
       default: 1,
       help: "requests sent before the test, left out of its figures",
-      parse: (text: string, source: ValueSource) =>
-        text === "0" ? 0 : integer(1, 1000)(text, source),
+      parse: integer(0, 1000),
     },
     "slo-ttft-ms": {
       type: "string",

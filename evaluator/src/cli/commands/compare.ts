@@ -140,8 +140,14 @@ function table(comparison: Comparison): string[] {
     String(r.n),
     String(r.excluded),
   ]);
-  const rows = [head, ...body];
-  const widths = head.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
+  return columns([head, ...body]);
+}
+
+/** Rows of cells as lines, each column as wide as its widest cell. */
+function columns(rows: readonly string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, i) =>
+    Math.max(...rows.map((row) => (row[i] as string).length)),
+  );
   return rows.map((row) =>
     row
       .map((cell, i) => cell.padEnd(widths[i] as number))
@@ -152,7 +158,7 @@ function table(comparison: Comparison): string[] {
 
 function performanceTable(rows: readonly PerformanceDelta[]): string[] {
   const number = (v: number) => (Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toFixed(2));
-  const all = [
+  return columns([
     ["figure", "unit", "a", "b", "ratio", "better"],
     ...rows.map((r) => [
       printable(r.figure, 70),
@@ -166,16 +172,7 @@ function performanceTable(rows: readonly PerformanceDelta[]): string[] {
           ? "b"
           : "a",
     ]),
-  ];
-  const widths = (all[0] as string[]).map((_, i) =>
-    Math.max(...all.map((row) => (row[i] as string).length)),
-  );
-  return all.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd(),
-  );
+  ]);
 }
 
 export async function compareCommand(

@@ -5,7 +5,7 @@ import { type EvalOutcome, runEvaluation } from "../../runner/run-eval.ts";
 import { parseCommandLine } from "../args.ts";
 import { checkFolder } from "../define.ts";
 import { commandHelp } from "../help.ts";
-import { evalSpec as spec } from "../options.ts";
+import { metricsRequest, evalSpec as spec } from "../options.ts";
 
 const interruptSignals = ["SIGINT", "SIGTERM"] as const;
 
@@ -98,12 +98,7 @@ export async function evalCommand(
       outDir: resolve(values.out),
       ...(values.key === undefined ? {} : { keyFile: values.key }),
       progress: values.json ? silentProgress : createProgress(io.stderr),
-      ...(values["metrics-port"] === undefined
-        ? {}
-        : {
-            metrics: { port: values["metrics-port"], host: values["metrics-host"] },
-            onMetrics: (url: string) => io.stderr.write(`metrics: ${url}\n`),
-          }),
+      ...metricsRequest(values, io.stderr),
       signal,
       env,
     }),

@@ -6,7 +6,7 @@ import { runLoadTest } from "../../runner/run-load.ts";
 import { parseCommandLine } from "../args.ts";
 import { checkFolder } from "../define.ts";
 import { commandHelp } from "../help.ts";
-import { loadSpec as spec } from "../options.ts";
+import { metricsRequest, loadSpec as spec } from "../options.ts";
 import { interruptible } from "./eval.ts";
 
 type Values = import("../define.ts").Values<typeof spec>;
@@ -92,12 +92,7 @@ export async function loadCommand(
       gpu: values.gpu,
       outDir: resolve(values.out),
       ...(values.key === undefined ? {} : { keyFile: values.key }),
-      ...(values["metrics-port"] === undefined
-        ? {}
-        : {
-            metrics: { port: values["metrics-port"], host: values["metrics-host"] },
-            onMetrics: (url: string) => io.stderr.write(`metrics: ${url}\n`),
-          }),
+      ...metricsRequest(values, io.stderr),
       progress: values.json ? silentProgress : createProgress(io.stderr),
       signal,
       env,

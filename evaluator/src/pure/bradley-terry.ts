@@ -92,11 +92,18 @@ export function bradleyTerry(
   if (prior === 0 && n > 0) {
     // i → j when i won or tied against j at least once: every player must reach every other.
     const beat = players.map(() => new Set<number>());
+    const beatenBy = players.map(() => new Set<number>());
     for (const pair of pairs) {
       const i = index.get(pair.a) as number;
       const j = index.get(pair.b) as number;
-      if (pair.winsA + pair.ties > 0) beat[i]?.add(j);
-      if (pair.winsB + pair.ties > 0) beat[j]?.add(i);
+      if (pair.winsA + pair.ties > 0) {
+        beat[i]?.add(j);
+        beatenBy[j]?.add(i);
+      }
+      if (pair.winsB + pair.ties > 0) {
+        beat[j]?.add(i);
+        beatenBy[i]?.add(j);
+      }
     }
     const reach = (edges: (from: number) => Iterable<number>) => {
       const seen = new Set([0]);
@@ -112,7 +119,7 @@ export function bradleyTerry(
       return seen;
     };
     const forward = reach((i) => beat[i] ?? []);
-    const backward = reach((i) => players.flatMap((_, j) => (beat[j]?.has(i) ? [j] : [])));
+    const backward = reach((i) => beatenBy[i] ?? []);
     const stuck = players.filter((_, i) => !forward.has(i) || !backward.has(i));
     if (stuck.length > 0) {
       throw new RangeError(

@@ -233,7 +233,7 @@ function streamOf(model: LoadedModel, where: string): PushParts {
   return send;
 }
 
-const withUnits = (figures: RunFigures, durationSeconds: number) => {
+const withUnits = (figures: RunFigures) => {
   const latency: Record<string, Figure> = {};
   for (const id of [
     "ttft_ms",
@@ -250,7 +250,8 @@ const withUnits = (figures: RunFigures, durationSeconds: number) => {
   const throughput: PerfResult["throughput"] = {};
   for (const id of ["output_throughput", "total_token_throughput", "request_throughput"] as const) {
     throughput[id] = {
-      value: durationSeconds > 0 ? figures[id] : 0,
+      // Rates of a run with no duration are 0 already (runFigures).
+      value: figures[id],
       unit: figureCatalogue[id].unit,
       higherIsBetter: figureCatalogue[id].higherIsBetter,
     };
@@ -310,17 +311,18 @@ export async function runPerf(
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     const figures = runFigures(result.timings, result.durationSeconds, run.slo);
-    const ok = result.timings.filter((t) => t.ok);
-    const uncounted = ok.filter((t) => t.tokensUncounted).length;
+    const succeeded = figures.requests.succeeded;
+    let uncounted = 0;
+    for (const t of result.timings) if (t.ok && t.tokensUncounted) uncounted += 1;
     const priced = costOrReason(context.served, context.pricing, {
       promptTokens: figures.tokens.prompt,
       outputTokens: figures.tokens.output,
-      requests: ok.length - uncounted,
+      requests: succeeded - uncounted,
       unreported: uncounted,
     });
     const resources = sampler.stop(figures.tokens.output);
     if ("reason" in priced) resources.notMeasured.push({ metric: "cost", reason: priced.reason });
-    const { latency, throughput } = withUnits(figures, result.durationSeconds);
+    const { latency, throughput } = withUnits(figures);
     return {
       id: run.id,
       profile,
@@ -331,8 +333,8 @@ export async function runPerf(
       requests: figures.requests,
       tokens: {
         ...figures.tokens,
-        meanPrompt: ok.length > 0 ? figures.tokens.prompt / ok.length : null,
-        meanOutput: ok.length > 0 ? figures.tokens.output / ok.length : null,
+        meanPrompt: succeeded > 0 ? figures.tokens.prompt / succeeded : null,
+        meanOutput: succeeded > 0 ? figures.tokens.output / succeeded : null,
       },
       durationSeconds: result.durationSeconds,
       latency,

@@ -138,6 +138,8 @@ export async function prepareTaskModels(
   env: NodeJS.ProcessEnv,
 ): Promise<Map<string, PreparedModel>> {
   const prepared = new Map<string, PreparedModel>();
+  // One manifest read and one hash of its files however many roles it plays (judge and baseline).
+  const byFile = new Map<string, Omit<PreparedModel, "role" | "tasks">>();
   for (const task of tasks) {
     for (const { manifest: path, role } of task.models) {
       const override = role === "judge" ? judgeOverride : undefined;
@@ -148,15 +150,14 @@ export async function prepareTaskModels(
         if (!known.tasks.includes(task.id)) known.tasks.push(task.id);
         continue;
       }
-      const manifest = override ?? loadManifest(file);
-      const artifacts = await resolveModelArtifacts(manifest, env);
-      prepared.set(key, {
-        role,
-        manifest,
-        artifacts,
-        identity: modelIdentity(manifest, artifacts),
-        tasks: [task.id],
-      });
+      let resolved = byFile.get(file);
+      if (!resolved) {
+        const manifest = override ?? loadManifest(file);
+        const artifacts = await resolveModelArtifacts(manifest, env);
+        resolved = { manifest, artifacts, identity: modelIdentity(manifest, artifacts) };
+        byFile.set(file, resolved);
+      }
+      prepared.set(key, { role, ...resolved, tasks: [task.id] });
     }
   }
   return prepared;

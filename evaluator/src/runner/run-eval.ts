@@ -239,8 +239,8 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
   const resumedItems = journal.done.size;
   let model: LoadedModel | undefined;
   // Models that tasks load themselves (judges, baselines, scorers), once each, with this run's
-  // settings; all of them load before the first item (openTaskModels), so that a model that
-  // cannot load fails the run, not each item.
+  // settings; all of them are resolved before the first item (prepareTaskModels) and opened
+  // ahead of it, so that a model that cannot load fails the run, not each item.
   const opened = new Map<string, Promise<LoadedJudge>>();
   const runtime: TaskRuntime = {
     loadModel(requested, role) {
@@ -260,7 +260,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalOutcome> 
             needs: [roleNeeds(role)],
             env,
           });
-          return { model: handle, identity: modelIdentity(other, files) };
+          return { model: handle, identity: entry?.identity ?? modelIdentity(other, files) };
         })();
         opened.set(key, loaded);
       }

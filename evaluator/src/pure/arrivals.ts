@@ -23,17 +23,20 @@ export type LoadProfile =
   | { type: "poisson"; rate: number; seed: number; burstiness?: number }
   | { type: "sweep"; steps: number; streams: number };
 
+/** A uniform draw in (0, 1), never 0 (its log is taken), from a uint32 draw. */
+const openUnit = (random: Random) => (random() + 1) / 4294967297;
+
 /** A standard normal draw (Box–Muller) from uniform uint32 draws. */
 function normal(random: Random): number {
-  const u = (random() + 1) / 4294967297;
-  const v = (random() + 1) / 4294967297;
+  const u = openUnit(random);
+  const v = openUnit(random);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
 /** A Gamma(shape, 1) draw: Marsaglia and Tsang (2000), with the shape < 1 boost. */
 export function gammaDraw(random: Random, shape: number): number {
   if (shape < 1) {
-    const u = (random() + 1) / 4294967297;
+    const u = openUnit(random);
     return gammaDraw(random, shape + 1) * u ** (1 / shape);
   }
   const d = shape - 1 / 3;
@@ -46,7 +49,7 @@ export function gammaDraw(random: Random, shape: number): number {
       v = 1 + c * x;
     } while (v <= 0);
     v = v * v * v;
-    const u = (random() + 1) / 4294967297;
+    const u = openUnit(random);
     if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
   }
 }

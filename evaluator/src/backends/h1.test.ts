@@ -223,13 +223,36 @@ describe("ResponseParser: bodies framed by length, chunks or close, cut anywhere
       onComplete: () => seen.push("complete"),
     });
     parser.expect();
-    parser.feed(
-      Buffer.from(
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n",
-      ),
-    );
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n"));
+    parser.feed(Buffer.from("1\r\nb\r\n0\r\n\r\n"));
     expect(seen).toEqual(["a"]);
     expect(parser.busy).toBe(false);
+  });
+
+  it("hands the chunks of one read on as one piece, before the answer's end or a refusal", () => {
+    const seen: string[] = [];
+    const parser = new ResponseParser({
+      onHead: () => seen.push("head"),
+      onData: (chunk) => seen.push(chunk.toString()),
+      onComplete: (rest) => seen.push(`complete ${JSON.stringify(rest.toString())}`),
+    });
+    const head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    parser.expect();
+    parser.feed(Buffer.from(`${head}1\r\na\r\n2;x=y\r\nbc\r\n3\r\ndef\r\n0\r\n\r\nnext`));
+    expect(seen).toEqual(["head", "abcdef", 'complete "next"']);
+    // A chunk cut across reads: each read's part is handed on with that read.
+    seen.length = 0;
+    parser.expect();
+    parser.feed(Buffer.from(`${head}1\r\na\r\n4\r\nbc`));
+    parser.feed(Buffer.from("de\r\n1\r\nf\r\n0\r\n\r\n"));
+    expect(seen).toEqual(["head", "abc", "def", 'complete ""']);
+    // The data before a refusal in the same read comes first.
+    seen.length = 0;
+    parser.expect();
+    expect(() => parser.feed(Buffer.from(`${head}1\r\na\r\n1\r\nbX`))).toThrow(
+      /not followed by CRLF/,
+    );
+    expect(seen).toEqual(["head", "ab"]);
   });
 
   it.each<[string, string, RegExp]>([

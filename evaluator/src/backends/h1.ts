@@ -47,8 +47,8 @@ export interface ResponseHandler {
   /** The status and headers (names lower-cased; repeated headers joined with ", "). */
   onHead(status: number, headers: ReadonlyMap<string, string>): void;
   /**
-   * A piece of the body (chunked framing removed). It is a view of a buffer the next read
-   * overwrites: copy what is kept past the call.
+   * A piece of the body (chunked framing removed; the chunks of one read come as one piece). It
+   * may be a view of a buffer the next read overwrites: copy what is kept past the call.
    */
   onData(chunk: Buffer): void;
   onEnd(): void;
@@ -247,7 +247,10 @@ export function parseHead(text: string): Head {
 /** What a `ResponseParser` hands on, synchronously, as an answer's bytes arrive. */
 export interface ParserSink {
   onHead(head: Head): void;
-  /** A piece of the body: a view of the bytes fed, valid during the call. */
+  /**
+   * A piece of the body, valid during the call: a view of the bytes fed, or (the data of several
+   * chunks that came in one `feed`) a copy of them joined.
+   */
   onData(chunk: Buffer): void;
   /** The answer ended; `rest` holds the bytes fed after it (a view, valid during the call). */
   onComplete(rest: Buffer): void;
@@ -266,6 +269,15 @@ export class ResponseParser {
   #remaining = 0;
   readonly #parseHead: (text: string) => Head;
   readonly #sink: ParserSink;
+  /**
+   * The chunks' data read in this `feed`, as (buffer, start, end): handed on once, at the end of
+   * the call or before the answer completes, so that an answer of many small chunks that came in
+   * one read costs one `onData`, not one per chunk (a streamed answer is a chunk per token).
+   */
+  readonly #spans: Buffer[] = [];
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+  #spanBytes = 0;
 
   constructor(sink: ParserSink, parse: (text: string) => Head = parseHead) {
     this.#sink = sink;
@@ -282,12 +294,14 @@ export class ResponseParser {
     this.#state = State.Head;
     this.#pending = undefined;
     this.#remaining = 0;
+    this.#drop();
   }
 
   /** Reads nothing more (the answer was given up). */
   reset(): void {
     this.#state = State.Idle;
     this.#pending = undefined;
+    this.#drop();
   }
 
   /**
@@ -297,13 +311,13 @@ export class ResponseParser {
   closed(): boolean {
     if (this.#state !== State.UntilClose) return false;
     this.#state = State.Idle;
-    this.#sink.onComplete(Buffer.alloc(0));
+    this.#sink.onComplete(empty);
     return true;
   }
 
-  /** The bytes kept past this call: `buf` itself when it is a concat (a copy), else a copy. */
-  #keep(buf: Buffer, data: Buffer): void {
-    this.#pending = buf === data ? Buffer.from(buf) : buf;
+  /** Keeps buf[start…] past this call: a view when `buf` is a concat (a copy), else a copy. */
+  #keep(buf: Buffer, data: Buffer, start: number): void {
+    this.#pending = buf === data ? Buffer.from(buf.subarray(start)) : buf.subarray(start);
   }
 
   /** Whether a sink callback gave the answer up (`reset`). */
@@ -311,22 +325,62 @@ export class ResponseParser {
     return this.#state === State.Idle;
   }
 
-  #complete(rest: Buffer): void {
+  #complete(buf: Buffer, at: number): void {
+    this.#flush();
+    if (this.#stopped()) return;
     this.#state = State.Idle;
     this.#pending = undefined;
-    this.#sink.onComplete(rest);
+    this.#sink.onComplete(at >= buf.length ? empty : buf.subarray(at));
+  }
+
+  #drop(): void {
+    if (this.#spans.length === 0) return;
+    this.#spans.length = 0;
+    this.#starts.length = 0;
+    this.#ends.length = 0;
+    this.#spanBytes = 0;
+  }
+
+  /** Hands the chunk data gathered so far to the sink, as one piece. */
+  #flush(): void {
+    const spans = this.#spans;
+    const n = spans.length;
+    if (n === 0) return;
+    let piece: Buffer;
+    if (n === 1) {
+      piece = (spans[0] as Buffer).subarray(this.#starts[0], this.#ends[0]);
+    } else {
+      piece = Buffer.allocUnsafe(this.#spanBytes);
+      let at = 0;
+      for (let k = 0; k < n; k++) {
+        at += (spans[k] as Buffer).copy(piece, at, this.#starts[k], this.#ends[k]);
+      }
+    }
+    this.#drop();
+    this.#sink.onData(piece);
   }
 
   feed(input: Buffer): void {
+    try {
+      this.#read(input);
+    } finally {
+      // The data read before a refusal is handed on too; after a `reset`, nothing is left.
+      this.#flush();
+    }
+  }
+
+  #read(input: Buffer): void {
     let data = input;
+    let at = 0;
     for (;;) {
       switch (this.#state) {
         case State.Head: {
           const pending = this.#pending;
-          const from = pending ? Math.max(0, pending.length - 3) : 0;
-          const buf = pending ? Buffer.concat([pending, data]) : data;
+          const buf = pending ? Buffer.concat([pending, data.subarray(at)]) : data;
+          const start = pending ? 0 : at;
+          const from = pending ? Math.max(0, pending.length - 3) : at;
           const end = buf.indexOf(CRLF2, from);
-          if (end < 0 ? buf.length > maxHeadBytes : end > maxHeadBytes) {
+          if (end < 0 ? buf.length - start > maxHeadBytes : end - start > maxHeadBytes) {
             throw new H1Error(
               "H1_PROTOCOL",
               `the response head is over ${maxHeadBytes} bytes`,
@@ -334,12 +388,13 @@ export class ResponseParser {
             );
           }
           if (end < 0) {
-            this.#keep(buf, data);
+            this.#keep(buf, data, start);
             return;
           }
           this.#pending = undefined;
-          const head = this.#parseHead(buf.toString("latin1", 0, end));
-          data = buf.subarray(end + 4);
+          const head = this.#parseHead(buf.toString("latin1", start, end));
+          data = buf;
+          at = end + 4;
           // 1xx: another head follows.
           if (head.status < 200) continue;
           if (head.framing === "chunked") this.#state = State.ChunkSize;
@@ -351,43 +406,63 @@ export class ResponseParser {
           this.#sink.onHead(head);
           if (this.#stopped()) return;
           if (this.#state === State.Length && this.#remaining === 0) {
-            this.#complete(data);
+            this.#complete(data, at);
             return;
           }
-          if (data.length === 0) return;
+          if (at >= data.length) return;
           break;
         }
         case State.Length: {
-          if (data.length === 0) return;
-          if (data.length < this.#remaining) {
-            this.#remaining -= data.length;
-            this.#sink.onData(data);
+          const left = data.length - at;
+          if (left === 0) return;
+          if (left < this.#remaining) {
+            this.#remaining -= left;
+            this.#sink.onData(at === 0 ? data : data.subarray(at));
             return;
           }
-          const piece = data.subarray(0, this.#remaining);
-          data = data.subarray(this.#remaining);
+          const end = at + this.#remaining;
           this.#remaining = 0;
-          this.#sink.onData(piece);
+          this.#sink.onData(data.subarray(at, end));
           if (this.#stopped()) return;
-          this.#complete(data);
+          this.#complete(data, end);
           return;
         }
         case State.ChunkSize: {
+          const n = data.length;
+          if (!this.#pending) {
+            // The usual line, whole in this read: hex digits, then CRLF.
+            let j = at;
+            let size = 0;
+            while (j < n && j - at <= 12) {
+              const digit = hexDigit(data[j] as number);
+              if (digit < 0) break;
+              size = size * 16 + digit;
+              j++;
+            }
+            if (j > at && j - at <= 12 && j + 1 < n && data[j] === 13 && data[j + 1] === 10) {
+              at = j + 2;
+              this.#state = size === 0 ? State.Trailers : State.ChunkData;
+              this.#remaining = size;
+              if (at >= n) return;
+              break;
+            }
+          }
           const pending = this.#pending;
-          const buf = pending ? Buffer.concat([pending, data]) : data;
-          const eol = buf.indexOf(10);
-          if (eol < 0 ? buf.length > maxChunkLineBytes : eol > maxChunkLineBytes) {
+          const buf = pending ? Buffer.concat([pending, data.subarray(at)]) : data;
+          const start = pending ? 0 : at;
+          const eol = buf.indexOf(10, start);
+          if (eol < 0 ? buf.length - start > maxChunkLineBytes : eol - start > maxChunkLineBytes) {
             throw new H1Error("H1_PROTOCOL", "a chunk-size line is over 1,024 bytes", true);
           }
           if (eol < 0) {
-            this.#keep(buf, data);
+            this.#keep(buf, data, start);
             return;
           }
           this.#pending = undefined;
-          if (eol === 0 || buf[eol - 1] !== 13) {
+          if (eol === start || buf[eol - 1] !== 13) {
             throw new H1Error("H1_PROTOCOL", "a chunk-size line does not end in CRLF", true);
           }
-          const line = buf.toString("latin1", 0, eol - 1);
+          const line = buf.toString("latin1", start, eol - 1);
           const semicolon = line.indexOf(";");
           const hex = semicolon < 0 ? line : line.slice(0, semicolon).trimEnd();
           if (!/^[0-9A-Fa-f]{1,12}$/.test(hex)) {
@@ -398,62 +473,75 @@ export class ResponseParser {
             );
           }
           const size = Number.parseInt(hex, 16);
-          data = buf.subarray(eol + 1);
+          data = buf;
+          at = eol + 1;
           this.#state = size === 0 ? State.Trailers : State.ChunkData;
           this.#remaining = size;
-          if (data.length === 0) return;
+          if (at >= data.length) return;
           break;
         }
         case State.ChunkData: {
-          if (data.length === 0) return;
-          const take = Math.min(data.length, this.#remaining);
-          const piece = take === data.length ? data : data.subarray(0, take);
-          data = data.subarray(take);
+          const n = data.length;
+          if (at >= n) return;
+          const take = Math.min(n - at, this.#remaining);
+          this.#spans.push(data);
+          this.#starts.push(at);
+          this.#ends.push(at + take);
+          this.#spanBytes += take;
+          at += take;
           this.#remaining -= take;
           if (this.#remaining === 0) this.#state = State.ChunkEnd;
-          this.#sink.onData(piece);
-          if (this.#stopped() || data.length === 0) return;
+          if (at >= n) return;
           break;
         }
         case State.ChunkEnd: {
           // The CRLF after a chunk's data, which may arrive split.
           const pending = this.#pending;
-          const buf = pending ? Buffer.concat([pending, data]) : data;
-          if (buf.length === 0) return;
-          if (buf[0] !== 13 || (buf.length > 1 && buf[1] !== 10)) {
+          if (!pending && at + 1 < data.length && data[at] === 13 && data[at + 1] === 10) {
+            at += 2;
+            this.#state = State.ChunkSize;
+            if (at >= data.length) return;
+            break;
+          }
+          const buf = pending ? Buffer.concat([pending, data.subarray(at)]) : data;
+          const start = pending ? 0 : at;
+          if (buf.length === start) return;
+          if (buf[start] !== 13 || (buf.length > start + 1 && buf[start + 1] !== 10)) {
             throw new H1Error("H1_PROTOCOL", "a chunk's data is not followed by CRLF", true);
           }
-          if (buf.length < 2) {
-            this.#keep(buf, data);
+          if (buf.length < start + 2) {
+            this.#keep(buf, data, start);
             return;
           }
           this.#pending = undefined;
-          data = buf.subarray(2);
+          data = buf;
+          at = start + 2;
           this.#state = State.ChunkSize;
-          if (data.length === 0) return;
+          if (at >= data.length) return;
           break;
         }
         case State.Trailers: {
           // Trailer lines after the last chunk, up to an empty line.
           const pending = this.#pending;
-          const buf = pending ? Buffer.concat([pending, data]) : data;
-          if (buf.length >= 2 && buf[0] === 13 && buf[1] === 10) {
-            this.#complete(buf.subarray(2));
+          const buf = pending ? Buffer.concat([pending, data.subarray(at)]) : data;
+          const start = pending ? 0 : at;
+          if (buf.length >= start + 2 && buf[start] === 13 && buf[start + 1] === 10) {
+            this.#complete(buf, start + 2);
             return;
           }
-          const end = buf.indexOf(CRLF2);
-          if (end < 0 ? buf.length > maxTrailerBytes : end > maxTrailerBytes) {
+          const end = buf.indexOf(CRLF2, start);
+          if (end < 0 ? buf.length - start > maxTrailerBytes : end - start > maxTrailerBytes) {
             throw new H1Error("H1_PROTOCOL", "the trailers are over 16 KiB", true);
           }
           if (end < 0) {
-            this.#keep(buf, data);
+            this.#keep(buf, data, start);
             return;
           }
-          this.#complete(buf.subarray(end + 4));
+          this.#complete(buf, end + 4);
           return;
         }
         case State.UntilClose: {
-          if (data.length > 0) this.#sink.onData(data);
+          if (at < data.length) this.#sink.onData(at === 0 ? data : data.subarray(at));
           return;
         }
         default:
@@ -463,6 +551,16 @@ export class ResponseParser {
     }
   }
 }
+
+/** A hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+const empty = Buffer.alloc(0);
 
 class Connection {
   readonly socket: net.Socket;
@@ -534,7 +632,7 @@ class Connection {
     socket.setTimeout(pool.timeoutMs);
   }
 
-  start(request: Buffer, handler: ResponseHandler, signal: AbortSignal | undefined): void {
+  start(request: string, handler: ResponseHandler, signal: AbortSignal | undefined): void {
     this.handler = handler;
     // An idle connection does not keep the process alive; a busy one does.
     if (this.idleSince > 0) this.socket.ref();
@@ -544,7 +642,8 @@ class Connection {
       this.signal = signal;
       this.pool.watch(signal, this);
     }
-    this.socket.write(request);
+    // A string is encoded straight into the socket's write: no Buffer to allocate.
+    this.socket.write(request, "utf8");
   }
 
   #data(data: Buffer): void {
@@ -727,9 +826,8 @@ export class H1Pool {
         ? `content-length: ${Buffer.byteLength(body)}\r\n`
         : ""
     }\r\n`;
-    const bytes = Buffer.from(head + body);
     const connection = this.#connection();
-    connection.start(bytes, handler, signal);
+    connection.start(head + body, handler, signal);
     return new Handle(connection, handler);
   }
 

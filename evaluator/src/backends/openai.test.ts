@@ -463,6 +463,39 @@ describe("the openai backend against a raw TCP server (answers no HTTP library w
     await model.dispose();
   });
 
+  it("reads every event of streams whose events differ only in their text as JSON.parse does", async () => {
+    // vLLM's shape: an id per request, so each stream learns its own template (sse-event.ts);
+    // texts with escapes, quotes and multi-byte characters; one hostile event mid-stream that
+    // matches the template around a text that is not one JSON string.
+    const texts = [" a", ' "q"', " \\", "\n", " é😀", " \u0000", " b"];
+    let request = 0;
+    const { model, close } = await rawModel((socket) => {
+      request += 1;
+      const event = (literal: string, finish = "null") =>
+        `data: {"id":"cmpl-${request}","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":${literal},"logprobs":null,"finish_reason":${finish}}],"usage":null}\n\n`;
+      const body =
+        texts.map((t) => event(JSON.stringify(t))).join("") +
+        (request === 2 ? event('"x","y"') : "") +
+        event(JSON.stringify(" end"), '"length"') +
+        'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":8}}\n\ndata: [DONE]\n\n';
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(body)}0\r\n\r\n`,
+      );
+    });
+    const parts = await collect(model.stream?.({ prompt: "x", maxTokens: 8 }));
+    expect(
+      parts.filter((p) => p.type === "delta").map((p) => (p as { text: string }).text),
+    ).toEqual([...texts, " end"]);
+    expect(parts.at(-1)).toMatchObject({ finishReason: "length", completionTokens: 8 });
+    // The second stream's extra event is not JSON: refused as JSON.parse refuses it.
+    await expect(collect(model.stream?.({ prompt: "x", maxTokens: 8 }))).rejects.toMatchObject({
+      code: "E_BACKEND",
+      message: expect.stringMatching(/an event that is not JSON/),
+    });
+    close();
+    await model.dispose();
+  });
+
   it("does not send again a request whose answer came but could not be read", async () => {
     const { model, posts, close } = await rawModel((socket) => socket.end("SSH-2.0-x\r\n\r\n"));
     await expect(model.generate?.({ prompt: "x", maxTokens: 1 })).rejects.toMatchObject({

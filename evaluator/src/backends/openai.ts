@@ -4,6 +4,7 @@ import { printable } from "../pure/text.ts";
 import { H1Pool, headerLines } from "./h1.ts";
 import { type Answer, type AnswerBody, sendRequest } from "./http.ts";
 import { declaredContextSize } from "./registry.ts";
+import { EventTemplate, emptyReading, readParsedEvent } from "./sse-event.ts";
 import { streamFrom } from "./stream.ts";
 import type {
   Backend,
@@ -89,24 +90,29 @@ async function boundedText(body: AnswerBody, limit: number): Promise<string> {
 }
 
 /**
- * Splits server-sent events as their bytes arrive: `feed` takes a chunk and returns the `data:`
- * payloads of the lines it completed (`[DONE]` included); comments and other fields are skipped,
- * and a last line cut off without its newline is never an event (its bytes wait for the next
- * chunk). Synchronous, so that a chunk of many events costs no promise each.
+ * Splits server-sent events as their bytes arrive: `feedBytes` takes a chunk and hands each
+ * `data:` payload of the lines it completed to `onData` as a byte range (`[DONE]` included);
+ * comments and other fields are skipped, and a last line cut off without its newline is never an
+ * event (its bytes wait for the next chunk). Synchronous, so that a chunk of many events costs no
+ * promise each; bytes, so that an event the stream's template reads is never decoded whole.
  */
 export class SseSplitter {
   /** The start of a line whose newline has not arrived (a copy). */
   #rest: Buffer | undefined;
 
-  feed(chunk: Uint8Array): string[] {
+  /**
+   * Hands each complete `data:` line's payload, bytes[start, end), to `onData`; stops, and
+   * returns true, when `onData` returns true. The range is valid during the call.
+   */
+  feedBytes(
+    chunk: Uint8Array,
+    onData: (bytes: Buffer, start: number, end: number) => boolean,
+  ): boolean {
     const bytes = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const buf = this.#rest ? Buffer.concat([this.#rest, bytes]) : bytes;
     const last = buf.lastIndexOf(10);
-    const out: string[] = [];
-    // Complete lines only, decoded at once: a newline byte is never inside a UTF-8 character.
-    const text = last < 0 ? "" : buf.toString("utf8", 0, last + 1);
     // Kept past this call: copied when it is a view of the caller's chunk (a concat is a copy).
     const rest = buf.subarray(last + 1);
     this.#rest = rest.length === 0 ? undefined : buf === bytes ? Buffer.from(rest) : rest;
@@ -116,21 +122,51 @@ export class SseSplitter {
         `the server sent an event line of over ${maxLineChars} bytes (expected OpenAI-compatible server-sent events)`,
       );
     }
+    // Complete lines only: a newline byte is never inside a UTF-8 character, so a payload decodes
+    // alone as it would with its neighbours.
     let start = 0;
-    let newline = text.indexOf("\n");
-    while (newline >= 0) {
-      if (text.startsWith("data:", start)) {
-        const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+    while (start <= last) {
+      // Lines are short: a loop finds their end sooner than indexOf's call does.
+      let newline = start;
+      while (buf[newline] !== 10) newline++;
+      if (
+        newline - start >= 5 &&
+        buf[start] === 0x64 && // d
+        buf[start + 1] === 0x61 && // a
+        buf[start + 2] === 0x74 && // t
+        buf[start + 3] === 0x61 && // a
+        buf[start + 4] === 0x3a // :
+      ) {
+        const end = newline > start && buf[newline - 1] === 13 ? newline - 1 : newline;
         let from = start + 5;
-        while (from < end && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
-        out.push(text.slice(from, end));
+        while (from < end && (buf[from] === 32 || buf[from] === 9)) from++;
+        if (onData(buf, from, end)) return true;
       }
       start = newline + 1;
-      newline = text.indexOf("\n", start);
     }
+    return false;
+  }
+
+  /** The `data:` payloads of the lines `chunk` completes, decoded. */
+  feed(chunk: Uint8Array): string[] {
+    const out: string[] = [];
+    this.feedBytes(chunk, (bytes, start, end) => {
+      out.push(bytes.toString("utf8", start, end));
+      return false;
+    });
     return out;
   }
 }
+
+/** Whether bytes[start, end) is `[DONE]`. */
+const isDone = (bytes: Buffer, start: number, end: number) =>
+  end - start === 6 &&
+  bytes[start] === 0x5b &&
+  bytes[start + 1] === 0x44 &&
+  bytes[start + 2] === 0x4f &&
+  bytes[start + 3] === 0x4e &&
+  bytes[start + 4] === 0x45 &&
+  bytes[start + 5] === 0x5d;
 
 /** A JSON object from the server, or E_BACKEND naming what came instead. */
 function parseJson(
@@ -202,6 +238,8 @@ class OpenAiModel implements LoadedModel {
   readonly #stats: EngineStats = { engineSeconds: 0, tokensEvaluated: 0 };
   readonly #usage: ServerUsage = { promptTokens: 0, outputTokens: 0, requests: 0, unreported: 0 };
   readonly #modelJson: string;
+  /** The last stream's event template: a new stream starts from it (see sse-event.ts). */
+  readonly #template = new EventTemplate();
 
   constructor(info: LoadedModel["info"], settings: Settings) {
     this.info = info;
@@ -433,44 +471,60 @@ class OpenAiModel implements LoadedModel {
     let usage: { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
     let done = false;
     const splitter = new SseSplitter();
-    // At [DONE] the answer is whole: `each` resolves then, whenever the body's last bytes (the
-    // chunked terminator) come; they are read in the background, bounded.
-    const read = (chunk: Buffer): boolean => {
-      // Events that came in one read arrived together: they share its time, which leaves the
-      // parsing out of the inter-token latency.
-      const at = performance.now();
-      for (const data of splitter.feed(chunk)) {
-        if (data === "[DONE]") {
-          done = true;
-          return true;
-        }
-        const event = parseJson(data, "an event", this.#safeText);
+    const reading = emptyReading();
+    // The model's last template, which this stream may replace with its own (see sse-event.ts).
+    const template = new EventTemplate();
+    template.copyFrom(this.#template);
+    let learning = 2;
+    let at = 0;
+    const onData = (bytes: Buffer, start: number, end: number): boolean => {
+      if (isDone(bytes, start, end)) {
+        done = true;
+        return true;
+      }
+      if (!template.read(bytes, start, end, reading)) {
+        const event = parseJson(bytes.toString("utf8", start, end), "an event", this.#safeText);
         if (event.error) {
           throw new BenchError(
             "E_BACKEND",
             `${this.#where} sent an error event: ${printable(this.#safe(JSON.stringify(event.error)), 240)}`,
           );
         }
-        if (event.usage && typeof event.usage === "object") usage = event.usage as typeof usage;
-        const choice = firstChoice(event);
-        if (!choice) continue;
-        const text = chat
-          ? (choice.delta as { content?: unknown } | undefined)?.content
-          : choice.text;
-        if (typeof text === "string" && text !== "") {
-          events += 1;
-          // A server that streams on and on is not answering this request.
-          if (events > maxEvents) {
-            throw new BenchError(
-              "E_BACKEND",
-              `${this.#where} sent over ${maxEvents} text events for max_tokens ${request.maxTokens}`,
-            );
-          }
-          onPart({ type: "delta", text, tokens: 1, atMs: at });
+        readParsedEvent(event, chat, reading);
+        // A middle event teaches the template (twice at most a stream, where it will not).
+        if (learning > 0 && reading.text && !reading.finish && !reading.usage) {
+          learning -= 1;
+          if (template.learn(bytes, start, end, reading, chat)) this.#template.copyFrom(template);
         }
-        if (choice.finish_reason) finish = finishOf(choice.finish_reason);
       }
+      if (reading.usage) {
+        usage = {
+          prompt_tokens: reading.promptTokens,
+          completion_tokens: reading.completionTokens,
+        };
+      }
+      const text = reading.text;
+      if (text !== undefined && text !== "") {
+        events += 1;
+        // A server that streams on and on is not answering this request.
+        if (events > maxEvents) {
+          throw new BenchError(
+            "E_BACKEND",
+            `${this.#where} sent over ${maxEvents} text events for max_tokens ${request.maxTokens}`,
+          );
+        }
+        onPart({ type: "delta", text, tokens: 1, atMs: at });
+      }
+      if (reading.finish !== 0) finish = reading.finish === 2 ? "length" : "stop";
       return false;
+    };
+    // At [DONE] the answer is whole: `each` resolves then, whenever the body's last bytes (the
+    // chunked terminator) come; they are read in the background, bounded.
+    const read = (chunk: Buffer): boolean => {
+      // Events that came in one read arrived together: they share its time, which leaves the
+      // parsing out of the inter-token latency.
+      at = performance.now();
+      return splitter.feedBytes(chunk, onData);
     };
     try {
       await response.body.each(read);

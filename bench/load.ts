@@ -10,7 +10,12 @@
  * and how busy the server was (near 100%: the server, not the generator, set the rate).
  * Prints numbers; asserts nothing.
  *
- *   npm run bench:load -- [--connections 50] [--seconds 10] [--rounds 5] [--users 10000]
+ * Rounds are short and many (3 s, 15 by default): this machine's speed drifts by ±30% within a
+ * minute, and a pair of rounds compares like with like only if it is short. The median ratio is
+ * printed with the geometric mean's 95% interval (Student's t on the rounds' log ratios), so that
+ * "at parity within the noise" and "short of it" can be told apart.
+ *
+ *   npm run bench:load -- [--connections 50] [--seconds 3] [--rounds 15] [--users 10000]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -27,9 +32,9 @@ import { runLoad } from "../evaluator/src/runner/load-gen.ts";
 const { values } = parseArgs({
   options: {
     connections: { type: "string", default: "50" },
-    seconds: { type: "string", default: "10" },
+    seconds: { type: "string", default: "3" },
     users: { type: "string", default: "10000" },
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "15" },
     // Internal: the memory run alone, in a fresh process (see the end of this file).
     "memory-only": { type: "boolean", default: false },
   },
@@ -154,6 +159,24 @@ async function ours(url: string, stream: boolean) {
   return { rps: f.request_throughput, errors: f.requests.failed, cpuUsPerRequest: 0 };
 }
 
+/** Student's t at 97.5% for 1–30 degrees of freedom (beyond: the normal's 1.96). */
+const t975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042,
+];
+
+/** The geometric mean of `ratios` and its 95% interval (t on the logs; none for one round). */
+function geometricInterval(ratios: number[]): { mean: number; low: number; high: number } {
+  const logs = ratios.map(Math.log);
+  const n = logs.length;
+  const m = logs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean: Math.exp(m), low: Number.NaN, high: Number.NaN };
+  const sd = Math.sqrt(logs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
+  const half = (t975[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  return { mean: Math.exp(m), low: Math.exp(m - half), high: Math.exp(m + half) };
+}
+
 if (!values["memory-only"]) {
   console.log(
     `loopback, ${connections} connections, ${seconds} s each, ${rounds} rounds; Node ${process.version}; ${pinned ? `server on core ${cores - 1}, generators on core 0` : "not pinned"}`,
@@ -179,7 +202,10 @@ if (!values["memory-only"]) {
     } finally {
       server.child.kill();
     }
-    console.log(`${mode} median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds`);
+    const interval = geometricInterval(ratios);
+    console.log(
+      `${mode} median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds (${ratios.filter((r) => r >= 1).length} at ≥ 1.0×); geometric mean ${interval.mean.toFixed(2)}×, 95% interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)}×`,
+    );
   }
 
   // The memory run, in a fresh process: this one holds what the runs above left in its heap.

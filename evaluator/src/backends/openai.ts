@@ -477,13 +477,13 @@ class OpenAiModel implements LoadedModel {
     template.copyFrom(this.#template);
     let learning = 2;
     let at = 0;
-    const onData = (bytes: Buffer, start: number, end: number): boolean => {
-      if (isDone(bytes, start, end)) {
+    const onData = (bytes: Buffer, from: number, to: number): boolean => {
+      if (isDone(bytes, from, to)) {
         done = true;
         return true;
       }
-      if (!template.read(bytes, start, end, reading)) {
-        const event = parseJson(bytes.toString("utf8", start, end), "an event", this.#safeText);
+      if (!template.read(bytes, from, to, reading)) {
+        const event = parseJson(bytes.toString("utf8", from, to), "an event", this.#safeText);
         if (event.error) {
           throw new BenchError(
             "E_BACKEND",
@@ -494,7 +494,7 @@ class OpenAiModel implements LoadedModel {
         // A middle event teaches the template (twice at most a stream, where it will not).
         if (learning > 0 && reading.text && !reading.finish && !reading.usage) {
           learning -= 1;
-          if (template.learn(bytes, start, end, reading, chat)) this.#template.copyFrom(template);
+          if (template.learn(bytes, from, to, reading, chat)) this.#template.copyFrom(template);
         }
       }
       if (reading.usage) {

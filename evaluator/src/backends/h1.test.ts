@@ -436,6 +436,58 @@ describe("H1Pool against a TCP server on loopback", () => {
     expect(raw.connections).toBe(3);
   });
 
+  it("sends a request once more, on a new connection, when a kept-alive one closes before any byte of its answer", async () => {
+    // llama-server closes the connection after each streamed answer while its head says
+    // keep-alive: the next request can be written to a connection already closed.
+    for (const close of [
+      (socket: net.Socket) => socket.end(),
+      (socket: net.Socket) => socket.resetAndDestroy(),
+    ]) {
+      raw = await rawServer((socket, n) =>
+        n === 1 ? close(socket) : socket.write(ok(`answer ${n}`)),
+      );
+      pool = new H1Pool(raw.url, { timeoutMs: 5000 });
+      expect((await send(pool)).body).toBe("answer 0");
+      expect(await send(pool, { body: '{"again":1}' })).toMatchObject({ body: "answer 2" });
+      expect(raw.requests).toHaveLength(3);
+      expect(raw.requests[2]).toBe(raw.requests[1]);
+      expect(raw.connections).toBe(2);
+      pool.close();
+      await raw.close();
+    }
+  });
+
+  it("does not send again what a new connection lost, what had an answer begun, nor twice", async () => {
+    const cases: [string, (socket: net.Socket, n: number) => void, number, RegExp][] = [
+      ["a new connection closed unanswered", (socket) => socket.end(), 1, /without answering/],
+      [
+        "a kept-alive one closed mid-answer",
+        (socket, n) =>
+          n === 0
+            ? socket.write(ok("a"))
+            : socket.end("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab"),
+        2,
+        /mid-answer/,
+      ],
+      [
+        "the resent request lost again",
+        (socket, n) => (n === 0 ? socket.write(ok("a")) : socket.end()),
+        3,
+        /without answering/,
+      ],
+    ];
+    for (const [why, answer, requests, message] of cases) {
+      raw = await rawServer(answer);
+      pool = new H1Pool(raw.url, { timeoutMs: 5000 });
+      let outcome = await send(pool);
+      if (requests > 1) outcome = await send(pool);
+      expect(outcome.error?.message, why).toMatch(message);
+      expect(raw.requests, why).toHaveLength(requests);
+      pool.close();
+      await raw.close();
+    }
+  });
+
   it("drops an idle connection past the server's keep-alive timeout", async () => {
     raw = await rawServer((socket) => socket.write(ok("x", "Keep-Alive: timeout=1\r\n")));
     pool = new H1Pool(raw.url, { timeoutMs: 5000 });

@@ -575,6 +575,11 @@ class Connection {
   keepAliveMs = defaultKeepAliveMs;
   /** The signal that aborts the request in flight (watched by the pool). */
   signal: AbortSignal | undefined;
+  /** The request in flight as written, and its controls: kept to send it again (`#resend`). */
+  request: string | undefined;
+  handle: Handle | undefined;
+  /** Answers completed on this connection. */
+  served = 0;
 
   constructor(pool: H1Pool, connect: (onread: net.OnReadOpts) => net.Socket, tls: boolean) {
     this.pool = pool;
@@ -617,11 +622,12 @@ class Connection {
     socket.once("close", () => clearTimeout(connectTimer));
     socket.on("end", () => this.#closed());
     socket.on("close", () => this.#closed());
-    socket.on("error", (error: NodeJS.ErrnoException) =>
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.#resend()) return;
       this.fail(
         new H1Error(error.code ?? "H1_CLOSED", error.code ?? error.message, this.answered, error),
-      ),
-    );
+      );
+    });
     socket.on("timeout", () => {
       if (this.handler) {
         this.fail(
@@ -632,8 +638,16 @@ class Connection {
     socket.setTimeout(pool.timeoutMs);
   }
 
-  start(request: string, handler: ResponseHandler, signal: AbortSignal | undefined): void {
+  start(
+    request: string,
+    handler: ResponseHandler,
+    signal: AbortSignal | undefined,
+    handle: Handle,
+  ): void {
     this.handler = handler;
+    this.request = request;
+    this.handle = handle;
+    handle.connection = this;
     // An idle connection does not keep the process alive; a busy one does.
     if (this.idleSince > 0) this.socket.ref();
     this.answered = false;
@@ -668,6 +682,7 @@ class Connection {
     const handler = this.handler;
     // Failed already (a handler aborted it): nothing to complete.
     if (!handler) return;
+    this.served += 1;
     this.#detach();
     // Bytes beyond the answer: the server is not speaking one answer per request.
     if (rest.length > 0 || !this.reusable) this.destroy();
@@ -687,6 +702,7 @@ class Connection {
       this.destroy();
       return;
     }
+    if (this.#resend()) return;
     if (this.handler) {
       this.fail(
         new H1Error(
@@ -706,6 +722,25 @@ class Connection {
     if (this.signal) this.pool.unwatch(this.signal, this);
     this.signal = undefined;
     this.handler = undefined;
+    this.request = undefined;
+    this.handle = undefined;
+  }
+
+  /**
+   * A kept-alive connection the server closed (or reset) while the request in flight had no byte
+   * of answer: the server had closed it before reading that request, as llama-server does after
+   * each streamed answer while its head says keep-alive. The request goes once more, on a new
+   * connection, as Chromium resends on a reused socket (ShouldResendRequest). True when it went.
+   */
+  #resend(): boolean {
+    const { handler, request, signal, handle } = this;
+    if (!handler || request === undefined || !handle || this.answered || this.served === 0) {
+      return false;
+    }
+    this.#detach();
+    this.destroy();
+    this.pool.resend(request, handler, signal, handle);
+    return true;
   }
 
   /** Fails the request in flight, if any, and closes the connection. */
@@ -734,23 +769,24 @@ const noHandle: RequestHandle = { abort() {}, pause() {}, resume() {} };
 
 /** A request's controls: they act only while its connection still serves it. */
 class Handle implements RequestHandle {
-  readonly #connection: Connection;
+  /** The connection that serves the request (another one after a resend). */
+  connection: Connection;
   readonly #handler: ResponseHandler;
   constructor(connection: Connection, handler: ResponseHandler) {
-    this.#connection = connection;
+    this.connection = connection;
     this.#handler = handler;
   }
   abort(reason?: unknown): void {
-    const c = this.#connection;
+    const c = this.connection;
     if (c.handler === this.#handler) {
       c.fail(new H1Error("H1_ABORTED", "the request was aborted", c.answered, reason));
     }
   }
   pause(): void {
-    if (this.#connection.handler === this.#handler) this.#connection.socket.pause();
+    if (this.connection.handler === this.#handler) this.connection.socket.pause();
   }
   resume(): void {
-    if (this.#connection.handler === this.#handler) this.#connection.socket.resume();
+    if (this.connection.handler === this.#handler) this.connection.socket.resume();
   }
 }
 
@@ -827,8 +863,27 @@ export class H1Pool {
         : ""
     }\r\n`;
     const connection = this.#connection();
-    connection.start(head + body, handler, signal);
-    return new Handle(connection, handler);
+    const handle = new Handle(connection, handler);
+    connection.start(head + body, handler, signal, handle);
+    return handle;
+  }
+
+  /** Sends `request` again, on a new connection (see Connection's `#resend`). */
+  resend(
+    request: string,
+    handler: ResponseHandler,
+    signal: AbortSignal | undefined,
+    handle: Handle,
+  ) {
+    if (this.#closed) {
+      handler.onError(new H1Error("H1_CLOSED", "the client is closed", false));
+      return;
+    }
+    if (signal?.aborted) {
+      handler.onError(new H1Error("H1_ABORTED", "the request was aborted", false, signal.reason));
+      return;
+    }
+    this.#fresh().start(request, handler, signal, handle);
   }
 
   #connection(): Connection {
@@ -840,6 +895,10 @@ export class H1Pool {
       if (!idle.socket.destroyed && now - idle.idleSince < idle.keepAliveMs) return idle;
       idle.destroy();
     }
+    return this.#fresh();
+  }
+
+  #fresh(): Connection {
     const connection = new Connection(
       this,
       (onread) => {

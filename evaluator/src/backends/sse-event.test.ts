@@ -111,7 +111,9 @@ describe("EventTemplate: reads an event only where JSON.parse reads the same", (
       const template = new EventTemplate();
       const first = Buffer.from(shape.event(q("a"), "null"));
       template.learn(first, 0, first.length, parsed(first, shape.chat) as EventReading, shape.chat);
-      const critical = [...'"\\:,{}[] 0n\tu/'].map((c) => c.charCodeAt(0)).concat([0, 0x0a, 0xff]);
+      const critical = [...'"\\:,{}[] 0n\tu/']
+        .map((c) => c.charCodeAt(0))
+        .concat([0, 0x0a, 0x7f, 0xc0, 0xe2, 0xff]);
       let read = 0;
       for (const text of ["xyz", 'q"', "\\"]) {
         const event = Buffer.from(shape.event(q(text), "null"));
@@ -198,6 +200,18 @@ describe("EventTemplate: reads an event only where JSON.parse reads the same", (
       const reading = parsed(bytes, false) as EventReading;
       expect(new EventTemplate().learn(bytes, 0, bytes.length, reading, false), why).toBe(false);
     }
+  });
+
+  it("never takes another member for the text when the text is the probe's own string", () => {
+    // The text is U+0000 and its literal is also the last member's value: probing that position
+    // with "\u0000" would change nothing and prove nothing.
+    const event = (t: string, x: string) => `{"choices":[{"text":${t}}],"x":${x}}`;
+    const first = Buffer.from(event(q("\u0000"), q("\u0000")));
+    const next = Buffer.from(event(q("\u0000"), q("abc")));
+    const template = new EventTemplate();
+    template.learn(first, 0, first.length, parsed(first, false) as EventReading, false);
+    agrees(template, next, false);
+    expect(parsed(next, false)?.text).toBe("\u0000");
   });
 
   it("learns where the text's literal is also an earlier member's value", () => {

@@ -11,7 +11,8 @@
  *
  * Why that is the event `JSON.parse` would give: the template is made only when the bytes before
  * the text end in `:` outside any string, and parsing them around the literal `"\u0000"` gives
- * that very string as the text (so the text is the member the reading takes, duplicates and all).
+ * that very string as the text (so the text is the member the reading takes, duplicates and all;
+ * `"\u0001"` where the text itself is U+0000).
  * A backslash outside a string is never JSON, so the colon closes no string; the tokens before it
  * are the same whatever follows; a string literal in its place is one token; and the tokens after
  * it are then the same too. Swapping one string token for another changes that member's value
@@ -120,9 +121,6 @@ function same(bytes: Buffer, at: number, part: Buffer): boolean {
   return true;
 }
 
-/** The bytes of `"\u0000"`: a string no event's text is, and whose backslash no JSON has outside a string. */
-const probe = '"\\u0000"';
-
 /**
  * The bytes around the text of a stream's usual event, and what that event says besides its text
  * (see the top of this file). `read` takes an event that matches; `learn` makes the template
@@ -181,9 +179,14 @@ export class EventTemplate {
     if (colon < from || bytes[colon] !== 0x3a) return false;
     const before = Buffer.from(bytes.subarray(from, at));
     const after = Buffer.from(bytes.subarray(at + literal.length, to));
+    // The probe: a string other than the text (so that finding it proves the position), written
+    // with an escape (whose backslash no JSON has outside a string).
+    const probe = text === "\u0000" ? "\u0001" : "\u0000";
     let probed: unknown;
     try {
-      probed = JSON.parse(`${before.toString("utf8")}${probe}${after.toString("utf8")}`);
+      probed = JSON.parse(
+        `${before.toString("utf8")}${JSON.stringify(probe)}${after.toString("utf8")}`,
+      );
     } catch {
       return false;
     }
@@ -192,7 +195,7 @@ export class EventTemplate {
     const check = emptyReading();
     readParsedEvent(probed as Record<string, unknown>, chat, check);
     if (
-      check.text !== "\u0000" ||
+      check.text !== probe ||
       check.finish !== reading.finish ||
       check.usage !== reading.usage ||
       check.promptTokens !== reading.promptTokens ||

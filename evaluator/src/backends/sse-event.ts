@@ -124,7 +124,9 @@ function same(bytes: Buffer, at: number, part: Buffer): boolean {
 /**
  * The bytes around the text of a stream's usual event, and what that event says besides its text
  * (see the top of this file). `read` takes an event that matches; `learn` makes the template
- * from an event just parsed, or leaves it as it was where that event does not qualify.
+ * from an event just parsed, or leaves it as it was where that event does not qualify. A template
+ * serves the API it was learned for (chat or completions: one model has one). Events are bounded
+ * by the SSE splitter (4 MiB a line), far below the longest string `JSON.parse` could be given.
  */
 export class EventTemplate {
   #before: Buffer | undefined;

@@ -144,10 +144,9 @@ export class OnnxCausalLm implements LoadedModel {
     const logits = out.logits as Tensor;
     const vocab = logits.dims.at(-1) as number;
     const data = logits.data as ArrayLike<number>;
-    // fp16 comes back as Float16Array where the runtime has it (Node 24+): values; else as the
-    // raw bits in a Uint16Array.
-    // Rows of values are read in place (float32 and float16 widen to doubles exactly where they
-    // are used); raw fp16 bits are decoded into a copy.
+    // Rows of values (float32, or fp16 as Float16Array where the runtime has it) are read in place,
+    // widened to doubles exactly where they are used; fp16 as raw bits (a Uint16Array) is decoded
+    // into a copy.
     const half = data instanceof Uint16Array;
     const picked = rows.map((r): ArrayLike<number> => {
       const offset = r * vocab;
@@ -300,7 +299,7 @@ export class OnnxCausalLm implements LoadedModel {
       past = step.present;
       fed = sequence.length;
       const next = OnnxCausalLm.pick(
-        step.rows[0] as Float64Array,
+        step.rows[0] as ArrayLike<number>,
         request.temperature ?? 0,
         request.topP ?? 1,
         random,

@@ -4,7 +4,13 @@ import { printable } from "../pure/text.ts";
 import { H1Pool, headerLines } from "./h1.ts";
 import { type Answer, type AnswerBody, sendRequest } from "./http.ts";
 import { declaredContextSize } from "./registry.ts";
-import { EventTemplate, emptyReading, readParsedEvent } from "./sse-event.ts";
+import {
+  EventTemplate,
+  emptyReading,
+  finishOf,
+  firstChoice,
+  readParsedEvent,
+} from "./sse-event.ts";
 import { streamFrom } from "./stream.ts";
 import type {
   Backend,
@@ -146,16 +152,6 @@ export class SseSplitter {
     }
     return false;
   }
-
-  /** The `data:` payloads of the lines `chunk` completes, decoded. */
-  feed(chunk: Uint8Array): string[] {
-    const out: string[] = [];
-    this.feedBytes(chunk, (bytes, start, end) => {
-      out.push(bytes.toString("utf8", start, end));
-      return false;
-    });
-    return out;
-  }
 }
 
 /** Whether bytes[start, end) is `[DONE]`. */
@@ -190,19 +186,11 @@ function parseJson(
   return value as Record<string, unknown>;
 }
 
-const firstChoice = (event: Record<string, unknown>) =>
-  (Array.isArray(event.choices) ? event.choices[0] : undefined) as
-    | Record<string, unknown>
-    | undefined;
-
 /** A token count a server reports: a non-negative integer, else nothing (never trusted blindly). */
 const count = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 40
     ? value
     : undefined;
-
-const finishOf = (reason: unknown): GenerateResult["finishReason"] =>
-  reason === "length" ? "length" : "stop";
 
 /** The logprobs block of a legacy completions choice, checked field by field. */
 interface EchoLogprobs {
@@ -247,13 +235,11 @@ class OpenAiModel implements LoadedModel {
     this.#modelJson = JSON.stringify(settings.model);
   }
 
-  readonly #safeText = (text: string) => this.#safe(text);
-
   /** A message about the server, with the API key (if a server echoes it) blanked. */
-  #safe(text: string): string {
+  readonly #safe = (text: string): string => {
     const key = this.#s.apiKey;
     return key ? text.replaceAll(key, "***") : text;
-  }
+  };
 
   get #where(): string {
     return `${this.#s.baseUrl} (model ${printable(this.#s.model, 80)})`;
@@ -408,7 +394,7 @@ class OpenAiModel implements LoadedModel {
         `${this.#where} sent an answer of over ${maxLineChars} characters`,
       );
     }
-    const body = parseJson(text, "an answer", this.#safeText);
+    const body = parseJson(text, "an answer", this.#safe);
     const choice = firstChoice(body);
     const content =
       this.#s.api === "chat"
@@ -482,8 +468,10 @@ class OpenAiModel implements LoadedModel {
         done = true;
         return true;
       }
-      if (!template.read(bytes, from, to, reading)) {
-        const event = parseJson(bytes.toString("utf8", from, to), "an event", this.#safeText);
+      // A read gives the learning its tries back: llama-server's "created" ticks each second.
+      if (template.read(bytes, from, to, reading)) learning = 2;
+      else {
+        const event = parseJson(bytes.toString("utf8", from, to), "an event", this.#safe);
         if (event.error) {
           throw new BenchError(
             "E_BACKEND",
@@ -515,7 +503,7 @@ class OpenAiModel implements LoadedModel {
         }
         onPart({ type: "delta", text, tokens: 1, atMs: at });
       }
-      if (reading.finish !== 0) finish = reading.finish === 2 ? "length" : "stop";
+      if (reading.finish) finish = reading.finish;
       return false;
     };
     // At [DONE] the answer is whole: `each` resolves then, whenever the body's last bytes (the
@@ -529,16 +517,15 @@ class OpenAiModel implements LoadedModel {
     try {
       await response.body.each(read);
     } catch (cause) {
-      if (!done) {
-        if (signal?.aborted) throw signal.reason;
-        if (cause instanceof BenchError) throw cause;
-        if ((cause as { code?: string }).code === "H1_TIMEOUT") throw this.#timedOut(cause);
-        throw new BenchError(
-          "E_BACKEND_RETRYABLE",
-          `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
-          { cause },
-        );
-      }
+      // Never after [DONE]: `each` has resolved by then, and the tail's errors go nowhere.
+      if (signal?.aborted) throw signal.reason;
+      if (cause instanceof BenchError) throw cause;
+      if ((cause as { code?: string }).code === "H1_TIMEOUT") throw this.#timedOut(cause);
+      throw new BenchError(
+        "E_BACKEND_RETRYABLE",
+        `${this.#where} broke off the stream after ${events} text event${events === 1 ? "" : "s"}: ${printable((cause as Error).message, 120)}`,
+        { cause },
+      );
     }
     if (!done) {
       throw new BenchError(

@@ -24,8 +24,8 @@
 export interface EventReading {
   /** choices[0].text (completions) or choices[0].delta.content (chat), where it is a string. */
   text: string | undefined;
-  /** choices[0].finish_reason: 0 absent or falsy, 1 truthy, 2 the string "length". */
-  finish: 0 | 1 | 2;
+  /** choices[0].finish_reason where it is truthy: "length", else "stop". */
+  finish: "length" | "stop" | undefined;
   /** Whether `usage` is an object (an array counts, as `typeof` says). */
   usage: boolean;
   /** usage.prompt_tokens and usage.completion_tokens, where they are numbers. */
@@ -35,7 +35,7 @@ export interface EventReading {
 
 export const emptyReading = (): EventReading => ({
   text: undefined,
-  finish: 0,
+  finish: undefined,
   usage: false,
   promptTokens: undefined,
   completionTokens: undefined,
@@ -52,17 +52,25 @@ export function readParsedEvent(
   const number = (value: unknown) => (typeof value === "number" ? value : undefined);
   into.promptTokens = into.usage ? number(usage?.prompt_tokens) : undefined;
   into.completionTokens = into.usage ? number(usage?.completion_tokens) : undefined;
-  const choice = (Array.isArray(event.choices) ? event.choices[0] : undefined) as
-    | Record<string, unknown>
-    | undefined;
+  const choice = firstChoice(event);
   const text = !choice
     ? undefined
     : chat
       ? (choice.delta as { content?: unknown } | null | undefined)?.content
       : choice.text;
   into.text = typeof text === "string" ? text : undefined;
-  into.finish = !choice?.finish_reason ? 0 : choice.finish_reason === "length" ? 2 : 1;
+  into.finish = choice?.finish_reason ? finishOf(choice.finish_reason) : undefined;
 }
+
+/** choices[0] of an answer or event, where `choices` is an array. */
+export const firstChoice = (event: Record<string, unknown>) =>
+  (Array.isArray(event.choices) ? event.choices[0] : undefined) as
+    | Record<string, unknown>
+    | undefined;
+
+/** A finish reason as the runner counts it: "length" (cut at max_tokens) or "stop". */
+export const finishOf = (reason: unknown): "length" | "stop" =>
+  reason === "length" ? "length" : "stop";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -131,7 +139,6 @@ function same(bytes: Buffer, at: number, part: Buffer): boolean {
 export class EventTemplate {
   #before: Buffer | undefined;
   #after: Buffer | undefined;
-  #reading: EventReading = emptyReading();
 
   /** Whether a template is held. */
   get ready(): boolean {
@@ -149,15 +156,15 @@ export class EventTemplate {
     if (!same(bytes, from, before) || !same(bytes, end, after)) return false;
     const literal = stringLiteral(bytes, start, end);
     if (literal === 0) return false;
-    const r = this.#reading;
     into.text =
       literal === 1
         ? bytes.toString("utf8", start + 1, end - 1)
         : (JSON.parse(bytes.toString("utf8", start, end)) as string);
-    into.finish = r.finish;
-    into.usage = r.usage;
-    into.promptTokens = r.promptTokens;
-    into.completionTokens = r.completionTokens;
+    // A template is learned from a middle event only: no finish reason, no usage.
+    into.finish = undefined;
+    into.usage = false;
+    into.promptTokens = undefined;
+    into.completionTokens = undefined;
     return true;
   }
 
@@ -168,7 +175,7 @@ export class EventTemplate {
    */
   learn(bytes: Buffer, from: number, to: number, reading: EventReading, chat: boolean): boolean {
     const text = reading.text;
-    if (text === undefined || text === "" || reading.finish !== 0 || reading.usage) return false;
+    if (text === undefined || text === "" || reading.finish || reading.usage) return false;
     // The last occurrence: servers write ids and model names before the text. The probe below
     // refuses any other member's string that happens to be the same.
     const literal = Buffer.from(JSON.stringify(text));
@@ -196,18 +203,9 @@ export class EventTemplate {
     if ((probed as { error?: unknown }).error) return false;
     const check = emptyReading();
     readParsedEvent(probed as Record<string, unknown>, chat, check);
-    if (
-      check.text !== probe ||
-      check.finish !== reading.finish ||
-      check.usage !== reading.usage ||
-      check.promptTokens !== reading.promptTokens ||
-      check.completionTokens !== reading.completionTokens
-    ) {
-      return false;
-    }
+    if (check.text !== probe || check.finish || check.usage) return false;
     this.#before = before;
     this.#after = after;
-    this.#reading = { ...reading, text: undefined };
     return true;
   }
 
@@ -215,6 +213,5 @@ export class EventTemplate {
   copyFrom(other: EventTemplate): void {
     this.#before = other.#before;
     this.#after = other.#after;
-    this.#reading = other.#reading;
   }
 }

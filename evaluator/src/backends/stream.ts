@@ -73,11 +73,7 @@ export function pushStream<T>(
  * early stop (or `signal`) aborts the generation.
  */
 export function streamFrom(
-  streamTo: (
-    request: GenerateRequest,
-    onPart: (part: StreamPart) => void,
-    signal: AbortSignal,
-  ) => Promise<void>,
+  streamTo: PushParts,
   request: GenerateRequest,
   signal?: AbortSignal,
 ): AsyncIterable<StreamPart> {

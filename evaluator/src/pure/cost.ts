@@ -5,29 +5,12 @@
  * hardware time, which the decision engine's TCO view computes from the speed figures.
  */
 
-export interface Pricing {
-  inputPerMillionTokens: number;
-  outputPerMillionTokens: number;
-  /** ISO 4217, e.g. USD. */
-  currency: string;
-  /** Where the prices were read, and when. */
-  source?: string;
-  date?: string;
-}
+import type { Cost } from "../generated/result.ts";
 
-export interface TokenCost {
-  currency: string;
-  /** Prompt and output tokens priced (the server's own counts). */
-  promptTokens: number;
-  outputTokens: number;
-  /** The cost of those tokens. */
-  total: number;
-  /** `total` over the requests it covers; absent for none. */
-  perRequest?: number;
-  /** `total` over the output tokens, per million (prompt tokens included): absent for none. */
-  perMillionOutputTokens?: number;
-  pricing: Pricing;
-}
+/** The result's cost figure (schemas/result.schema.json, $defs/cost). */
+export type TokenCost = Cost;
+/** A manifest's backend.pricing, as the cost figure records it. */
+export type Pricing = Cost["pricing"];
 
 export function tokenCost(
   pricing: Pricing,

@@ -69,7 +69,7 @@ export interface H1Request {
 export function headerLines(headers: Record<string, string>): string {
   let out = "";
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
+    if (!isToken(name) || /[\r\n\0]/.test(value)) {
       throw new H1Error(
         "H1_PROTOCOL",
         `the header ${JSON.stringify(name.slice(0, 40))} holds a character HTTP does not allow (a line break?)`,
@@ -101,6 +101,8 @@ const tchar = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
   tchar[c.charCodeAt(0)] = 1;
 }
+const isToken = (name: string) =>
+  name !== "" && [...name].every((c) => tchar[c.charCodeAt(0)] === 1);
 
 /** A response head, parsed. */
 export interface Head {
@@ -153,7 +155,7 @@ export function parseHead(text: string): Head {
     );
   }
   const headers = new Map<string, string>();
-  let at = text.indexOf("\r\n");
+  let at = statusEnd;
   while (at >= 0) {
     const start = at + 2;
     let end = text.indexOf("\r\n", start);
@@ -270,11 +272,12 @@ export class ResponseParser {
   readonly #parseHead: (text: string) => Head;
   readonly #sink: ParserSink;
   /**
-   * The chunks' data read in this `feed`, as (buffer, start, end): handed on once, at the end of
+   * The chunks' data read in this `feed`, as ranges of one buffer (bytes kept from an earlier
+   * feed are joined to the new ones before any chunk data is read): handed on once, at the end of
    * the call or before the answer completes, so that an answer of many small chunks that came in
    * one read costs one `onData`, not one per chunk (a streamed answer is a chunk per token).
    */
-  readonly #spans: Buffer[] = [];
+  #spanSource: Buffer | undefined;
   readonly #starts: number[] = [];
   readonly #ends: number[] = [];
   #spanBytes = 0;
@@ -334,8 +337,8 @@ export class ResponseParser {
   }
 
   #drop(): void {
-    if (this.#spans.length === 0) return;
-    this.#spans.length = 0;
+    if (this.#spanSource === undefined) return;
+    this.#spanSource = undefined;
     this.#starts.length = 0;
     this.#ends.length = 0;
     this.#spanBytes = 0;
@@ -343,18 +346,16 @@ export class ResponseParser {
 
   /** Hands the chunk data gathered so far to the sink, as one piece. */
   #flush(): void {
-    const spans = this.#spans;
-    const n = spans.length;
-    if (n === 0) return;
+    const source = this.#spanSource;
+    if (source === undefined) return;
+    const n = this.#starts.length;
     let piece: Buffer;
     if (n === 1) {
-      piece = (spans[0] as Buffer).subarray(this.#starts[0], this.#ends[0]);
+      piece = source.subarray(this.#starts[0], this.#ends[0]);
     } else {
       piece = Buffer.allocUnsafe(this.#spanBytes);
       let at = 0;
-      for (let k = 0; k < n; k++) {
-        at += (spans[k] as Buffer).copy(piece, at, this.#starts[k], this.#ends[k]);
-      }
+      for (let k = 0; k < n; k++) at += source.copy(piece, at, this.#starts[k], this.#ends[k]);
     }
     this.#drop();
     this.#sink.onData(piece);
@@ -484,7 +485,7 @@ export class ResponseParser {
           const n = data.length;
           if (at >= n) return;
           const take = Math.min(n - at, this.#remaining);
-          this.#spans.push(data);
+          this.#spanSource = data;
           this.#starts.push(at);
           this.#ends.push(at + take);
           this.#spanBytes += take;
@@ -685,7 +686,8 @@ class Connection {
     this.served += 1;
     this.#detach();
     // Bytes beyond the answer: the server is not speaking one answer per request.
-    if (rest.length > 0 || !this.reusable) this.destroy();
+    // (A keep-alive timeout of 1 s leaves none to reuse it in.)
+    if (rest.length > 0 || !this.reusable || this.keepAliveMs <= 0) this.destroy();
     else this.pool.release(this);
     // The connection may already serve the next request: a handler's throw must not fail that one.
     try {
@@ -734,6 +736,7 @@ class Connection {
    */
   #resend(): boolean {
     const { handler, request, signal, handle } = this;
+    // `start` sets the request and its handle with the handler, and `#detach` clears all three.
     if (!handler || request === undefined || !handle || this.answered || this.served === 0) {
       return false;
     }
@@ -771,22 +774,20 @@ const noHandle: RequestHandle = { abort() {}, pause() {}, resume() {} };
 class Handle implements RequestHandle {
   /** The connection that serves the request (another one after a resend). */
   connection: Connection;
-  readonly #handler: ResponseHandler;
-  constructor(connection: Connection, handler: ResponseHandler) {
+  constructor(connection: Connection) {
     this.connection = connection;
-    this.#handler = handler;
   }
   abort(reason?: unknown): void {
     const c = this.connection;
-    if (c.handler === this.#handler) {
+    if (c.handle === this) {
       c.fail(new H1Error("H1_ABORTED", "the request was aborted", c.answered, reason));
     }
   }
   pause(): void {
-    if (this.connection.handler === this.#handler) this.connection.socket.pause();
+    if (this.connection.handle === this) this.connection.socket.pause();
   }
   resume(): void {
-    if (this.connection.handler === this.#handler) this.connection.socket.resume();
+    if (this.connection.handle === this) this.connection.socket.resume();
   }
 }
 
@@ -848,14 +849,7 @@ export class H1Pool {
    * connection closes); `pause` and `resume` hold the answer's bytes back while a reader is busy.
    */
   request(request: H1Request, handler: ResponseHandler, signal?: AbortSignal): RequestHandle {
-    if (this.#closed) {
-      handler.onError(new H1Error("H1_CLOSED", "the client is closed", false));
-      return noHandle;
-    }
-    if (signal?.aborted) {
-      handler.onError(new H1Error("H1_ABORTED", "the request was aborted", false, signal.reason));
-      return noHandle;
-    }
+    if (this.#refused(handler, signal)) return noHandle;
     const body = request.body ?? "";
     const head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.#hostHeader}\r\n${request.headers}${
       request.method === "POST" || body !== ""
@@ -863,7 +857,7 @@ export class H1Pool {
         : ""
     }\r\n`;
     const connection = this.#connection();
-    const handle = new Handle(connection, handler);
+    const handle = new Handle(connection);
     connection.start(head + body, handler, signal, handle);
     return handle;
   }
@@ -875,15 +869,20 @@ export class H1Pool {
     signal: AbortSignal | undefined,
     handle: Handle,
   ) {
+    if (!this.#refused(handler, signal)) this.#fresh().start(request, handler, signal, handle);
+  }
+
+  /** A closed pool or an aborted signal: the handler is told, and true. */
+  #refused(handler: ResponseHandler, signal: AbortSignal | undefined): boolean {
     if (this.#closed) {
       handler.onError(new H1Error("H1_CLOSED", "the client is closed", false));
-      return;
+      return true;
     }
     if (signal?.aborted) {
       handler.onError(new H1Error("H1_ABORTED", "the request was aborted", false, signal.reason));
-      return;
+      return true;
     }
-    this.#fresh().start(request, handler, signal, handle);
+    return false;
   }
 
   #connection(): Connection {

@@ -54,7 +54,7 @@ export class AnswerBody implements ResponseHandler {
   onError(error: H1Error): void {
     const head = this.#head;
     if (head) {
-      // An abort is the caller's to report (with its signal's reason).
+      // Before the head: the head's promise rejects (an abort's caller reports its signal's reason).
       this.#head = undefined;
       head.reject(error);
       return;

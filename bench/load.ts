@@ -26,7 +26,8 @@ import autocannon from "autocannon";
 import { openaiBackend } from "../evaluator/src/backends/openai.ts";
 import { type PushParts, pushParts } from "../evaluator/src/backends/stream.ts";
 import type { GenerateRequest, LoadedModel } from "../evaluator/src/backends/types.ts";
-import { runFigures } from "../evaluator/src/pure/perf.ts";
+import { percentile, runFigures } from "../evaluator/src/pure/perf.ts";
+import { mean, meanStderr } from "../evaluator/src/pure/stats.ts";
 import { runLoad } from "../evaluator/src/runner/load-gen.ts";
 
 const { values } = parseArgs({
@@ -35,25 +36,35 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     users: { type: "string", default: "10000" },
     rounds: { type: "string", default: "15" },
-    // Internal: the memory run alone, in a fresh process (see the end of this file).
+    // Internal: the memory run alone, in a fresh process (see the end of this file), told the
+    // machine's cores (it inherits this process's pinning to one).
     "memory-only": { type: "boolean", default: false },
+    cores: { type: "string" },
   },
 });
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
 const users = Number(values.users);
 const rounds = Number(values.rounds);
+for (const [name, value] of Object.entries({ connections, seconds, users, rounds })) {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    console.error(
+      `bench:load: --${name} must be a number above 0 (got ${values[name as keyof typeof values]})`,
+    );
+    process.exit(2);
+  }
+}
 
-/** Pins `pid` to `cpu` with taskset; false where that cannot be done. */
+/** Pins every thread of `pid` to `cpu` with taskset (-a: V8's and libuv's too); false where that cannot be done. */
 function pin(pid: number, cpu: number): boolean {
   try {
-    execFileSync("taskset", ["-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+    execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
     return true;
   } catch {
     return false;
   }
 }
-const cores = availableParallelism();
+const cores = values.cores === undefined ? availableParallelism() : Number(values.cores);
 const pinned = cores >= 2 && pin(process.pid, 0);
 const serverScript = fileURLToPath(new URL("load-server.ts", import.meta.url));
 
@@ -64,7 +75,9 @@ async function startServer(args: string[]): Promise<{ url: string; child: ChildP
   const port = await new Promise<string>((resolve) => {
     child.stdout?.once("data", (chunk) => resolve(String(chunk).trim()));
   });
-  if (pinned && child.pid !== undefined) pin(child.pid, cores - 1);
+  if (pinned && (child.pid === undefined || !pin(child.pid, cores - 1))) {
+    console.error("bench:load: the server could not be pinned to its own core");
+  }
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
@@ -91,15 +104,22 @@ async function cannon(url: string, stream: boolean) {
   return {
     rps: result.requests.total / seconds,
     errors: result.errors + result.non2xx,
-    cpuUsPerRequest: 0,
+    requests: result.requests.total,
   };
 }
 
-/** `run`'s result with this process's CPU time (user + system) per request added. */
-async function timed<T extends { rps: number; cpuUsPerRequest: number }>(
+interface Rate {
+  rps: number;
+  errors: number;
+  /** The requests the rate counts. */
+  requests: number;
+}
+
+/** `run`'s rate, with this process's CPU time (user + system) per request and the server's load. */
+async function timed(
   server: ChildProcess,
-  run: () => Promise<T>,
-): Promise<T & { serverBusy: number | undefined }> {
+  run: () => Promise<Rate>,
+): Promise<Rate & { cpuUsPerRequest: number; serverBusy: number | undefined }> {
   const before = process.cpuUsage();
   const serverBefore = cpuMs(server.pid);
   const start = performance.now();
@@ -107,10 +127,9 @@ async function timed<T extends { rps: number; cpuUsPerRequest: number }>(
   const cpu = process.cpuUsage(before);
   const wallMs = performance.now() - start;
   const serverAfter = cpuMs(server.pid);
-  const requests = (result.rps * wallMs) / 1000;
   return {
     ...result,
-    cpuUsPerRequest: requests > 0 ? (cpu.user + cpu.system) / requests : 0,
+    cpuUsPerRequest: result.requests > 0 ? (cpu.user + cpu.system) / result.requests : 0,
     serverBusy:
       serverBefore === undefined || serverAfter === undefined
         ? undefined
@@ -156,7 +175,7 @@ async function ours(url: string, stream: boolean) {
   });
   const f = runFigures(run.timings, run.durationSeconds);
   await m.dispose();
-  return { rps: f.request_throughput, errors: f.requests.failed, cpuUsPerRequest: 0 };
+  return { rps: f.request_throughput, errors: f.requests.failed, requests: f.requests.succeeded };
 }
 
 /** Student's t at 97.5% for 1–30 degrees of freedom (beyond: the normal's 1.96). */
@@ -169,11 +188,10 @@ const t975 = [
 /** The geometric mean of `ratios` and its 95% interval (t on the logs; none for one round). */
 function geometricInterval(ratios: number[]): { mean: number; low: number; high: number } {
   const logs = ratios.map(Math.log);
-  const n = logs.length;
-  const m = logs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean: Math.exp(m), low: Number.NaN, high: Number.NaN };
-  const sd = Math.sqrt(logs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  const half = (t975[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  const m = mean(logs);
+  const se = meanStderr(logs);
+  if (se === null) return { mean: Math.exp(m), low: Number.NaN, high: Number.NaN };
+  const half = (t975[logs.length - 2] ?? 1.96) * se;
   return { mean: Math.exp(m), low: Math.exp(m - half), high: Math.exp(m + half) };
 }
 
@@ -181,8 +199,6 @@ if (!values["memory-only"]) {
   console.log(
     `loopback, ${connections} connections, ${seconds} s each, ${rounds} rounds; Node ${process.version}; ${pinned ? `server on core ${cores - 1}, generators on core 0` : "not pinned"}`,
   );
-  const median = (xs: number[]) =>
-    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   for (const stream of [false, true]) {
     const mode = stream ? "SSE (8 events)" : "plain JSON    ";
     const ratios: number[] = [];
@@ -204,7 +220,7 @@ if (!values["memory-only"]) {
     }
     const interval = geometricInterval(ratios);
     console.log(
-      `${mode} median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds (${ratios.filter((r) => r >= 1).length} at ≥ 1.0×); geometric mean ${interval.mean.toFixed(2)}×, 95% interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)}×`,
+      `${mode} median ratio ${(percentile(ratios, 50) as number).toFixed(2)}× over ${rounds} rounds (${ratios.filter((r) => r >= 1).length} at ≥ 1.0×); geometric mean ${interval.mean.toFixed(2)}×, 95% interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)}×`,
     );
   }
 
@@ -218,11 +234,14 @@ if (!values["memory-only"]) {
       String(users),
       "--seconds",
       String(seconds),
+      "--cores",
+      String(cores),
     ],
     { stdio: "inherit" },
   );
-  await new Promise((resolve) => child.on("exit", resolve));
-  process.exit(0);
+  process.exit(
+    await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1))),
+  );
 }
 
 // Memory: `users` virtual users, each holding a stream of 4 events 1 s apart (10,000 users then
@@ -230,17 +249,16 @@ if (!values["memory-only"]) {
 const server = await startServer(["--events", "4", "--delay", "1000"]);
 try {
   const m = await model(server.url);
-  let peak = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 100);
-  const before = process.memoryUsage.rss();
   // The generator's own memory: what it held before the users start, at their peak, and the
   // heap actually in use at the peak (RSS also keeps freed pages).
+  const before = process.memoryUsage.rss();
+  let peak = before;
   let peakHeap = process.memoryUsage().heapUsed;
-  const heapSampler = setInterval(() => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  }, 250);
+  const sampler = setInterval(() => {
+    const now = process.memoryUsage();
+    peak = Math.max(peak, now.rss);
+    peakHeap = Math.max(peakHeap, now.heapUsed);
+  }, 100);
   const run = await runLoad({
     profile: { type: "concurrent", streams: users },
     stop: { durationSeconds: Math.max(seconds, 12) },
@@ -249,7 +267,6 @@ try {
     send: pushParts(m) as PushParts,
   });
   clearInterval(sampler);
-  clearInterval(heapSampler);
   await m.dispose();
   const f = runFigures(run.timings, run.durationSeconds);
   console.log(
